@@ -1,0 +1,34 @@
+"""Options shared by several subcommands."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..errors import UserError
+
+
+def add_data_options(parser: argparse.ArgumentParser) -> None:
+    """--data-dir and --cache-dir (see ``mnist_handwriting.paths`` for the defaults)."""
+    parser.add_argument("--data-dir", metavar="DIR",
+                        help="shared data folder (default: $MNIST_HANDWRITING_DATA, else ../shared/data)")
+    parser.add_argument("--cache-dir", metavar="DIR",
+                        help="cache folder (default: $MNIST_HANDWRITING_CACHE, else ~/.cache/mnist-handwriting)")
+
+
+def add_run_options(parser: argparse.ArgumentParser) -> None:
+    """--device and --seed."""
+    parser.add_argument("--device", default="cpu", help="torch device, e.g. cpu, cuda, cuda:1 (default: cpu)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+
+
+def torch_device(name: str):
+    """Parse a --device value into a ``torch.device``, with a clear error for unusable ones."""
+    import torch
+
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise UserError(f"unknown device {name!r}", "use cpu, cuda or cuda:N") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise UserError(f"device {name!r} asked for but CUDA is not available", "use --device cpu")
+    return device

@@ -1,0 +1,125 @@
+"""The two public file formats (documented in the README), with strict readers.
+
+- Images file: ``.npz`` with ``images`` uint8 ``(N, 28, 28)`` and ``labels`` int64 ``(N,)``.
+- Handwriting file: ``.npz`` with ``points`` float32 ``(N, T, 3)`` (x, y, pen_up in the
+  convention of :mod:`mnist_handwriting.strokes`) and ``labels`` int64 ``(N,)``.
+
+Writers go through :func:`mnist_handwriting.paths.atomic_write`, so an interrupted
+write never leaves a partial file.
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from .errors import UserError
+from .paths import atomic_write, require_file
+from .strokes import PIXELS
+
+
+def check_labels(labels: np.ndarray, count: int, source: str) -> np.ndarray:
+    """Validate ``labels: (count,)`` integers in 0..9 and return them as int64."""
+    labels = np.asarray(labels)
+    if labels.shape != (count,):
+        raise UserError(f"{source}: labels have shape {labels.shape}, expected ({count},)",
+                        "give one label per digit")
+    if labels.dtype.kind not in "iu":
+        if labels.dtype.kind == "f" and np.all(np.isfinite(labels)) and np.all(labels == np.round(labels)):
+            labels = labels.astype(np.int64)
+        else:
+            raise UserError(f"{source}: labels have dtype {labels.dtype}, expected integers",
+                            "store labels as int64 digits 0..9")
+    if count and (labels.min() < 0 or labels.max() > 9):
+        bad = labels[(labels < 0) | (labels > 9)][0]
+        raise UserError(f"{source}: label {bad} is outside 0..9", "labels must be digits 0..9")
+    return labels.astype(np.int64)
+
+
+def check_images(images: np.ndarray, source: str) -> np.ndarray:
+    """Validate ``images: (N, 28, 28)`` uint8 (or floats in [0, 1]) and return uint8."""
+    images = np.asarray(images)
+    if images.ndim != 3 or images.shape[1:] != (PIXELS, PIXELS):
+        raise UserError(f"{source}: images have shape {images.shape}, expected (N, 28, 28)",
+                        "give 28x28 images, or use `draw` / --input raw for images of other sizes")
+    if images.dtype == np.uint8:
+        return images
+    if images.dtype.kind == "f":
+        if not np.all(np.isfinite(images)) or images.min() < 0 or images.max() > 1:
+            raise UserError(f"{source}: float images must be finite and within [0, 1]",
+                            "store images as uint8 0..255")
+        return np.round(images * 255).astype(np.uint8)
+    raise UserError(f"{source}: images have dtype {images.dtype}, expected uint8", "store images as uint8 0..255")
+
+
+def check_points(points: np.ndarray, source: str) -> np.ndarray:
+    """Validate ``points: (N, T, 3)`` finite, x and y in [0, 1], pen_up 0/1; return float32."""
+    points = np.asarray(points)
+    if points.ndim != 3 or points.shape[2] != 3 or points.shape[1] < 1:
+        raise UserError(f"{source}: points have shape {points.shape}, expected (N, T, 3)",
+                        "store x, y, pen_up for each of T points per digit")
+    if points.dtype.kind != "f":
+        raise UserError(f"{source}: points have dtype {points.dtype}, expected float32", "store points as float32")
+    if not np.all(np.isfinite(points)):
+        raise UserError(f"{source}: points contain NaN or infinity", "regenerate the file")
+    xy = points[..., :2]
+    if xy.size and (xy.min() < 0 or xy.max() > 1):
+        raise UserError(f"{source}: x, y must lie in [0, 1] (1.0 = 28 px), found [{xy.min():.3g}, {xy.max():.3g}]",
+                        "scale coordinates into the unit square of the 28x28 frame")
+    if not np.all(np.isin(points[..., 2], (0.0, 1.0))):
+        raise UserError(f"{source}: pen_up must be 0 or 1", "threshold the pen column")
+    return points.astype(np.float32)
+
+
+def _read_npz(path: str | os.PathLike, keys: tuple[str, ...], what: str) -> dict[str, np.ndarray]:
+    path = require_file(path, what, f"check the path; an {what} is a .npz with keys {', '.join(keys)}")
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            missing = [k for k in keys if k not in archive.files]
+            if missing:
+                raise UserError(f"{path}: {what} lacks key(s) {', '.join(missing)} (has {', '.join(archive.files)})",
+                                f"save it with keys {', '.join(keys)}")
+            return {k: archive[k] for k in keys}
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as error:
+        raise UserError(f"{path}: not a readable .npz file ({error})", "re-create or re-download the file") from None
+
+
+def load_images_file(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
+    """Read and validate an images file; returns ``images: (N, 28, 28) uint8, labels: (N,) int64``."""
+    data = _read_npz(path, ("images", "labels"), "images file")
+    images = check_images(data["images"], str(path))
+    return images, check_labels(data["labels"], len(images), str(path))
+
+
+def save_images_file(path: str | os.PathLike, images: np.ndarray, labels: np.ndarray) -> None:
+    """Validate and write an images file atomically."""
+    images = check_images(images, str(path))
+    labels = check_labels(labels, len(images), str(path))
+    with atomic_write(path) as temp:
+        np.savez_compressed(temp, images=images, labels=labels)
+
+
+def load_handwriting_file(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
+    """Read and validate a handwriting file; returns ``points: (N, T, 3) float32, labels: (N,) int64``."""
+    data = _read_npz(path, ("points", "labels"), "handwriting file")
+    points = check_points(data["points"], str(path))
+    return points, check_labels(data["labels"], len(points), str(path))
+
+
+def save_handwriting_file(path: str | os.PathLike, points: np.ndarray, labels: np.ndarray) -> None:
+    """Validate and write a handwriting file atomically."""
+    points = check_points(points, str(path))
+    labels = check_labels(labels, len(points), str(path))
+    with atomic_write(path) as temp:
+        np.savez_compressed(temp, points=points, labels=labels)
+
+
+def output_path(path: str | os.PathLike) -> Path:
+    """Check that an output path's folder exists (the common user mistake) and return it."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise UserError(f"output folder {path.parent} does not exist", "create it first or choose another --out")
+    return path

@@ -1,0 +1,97 @@
+"""Where data, cache and shipped weights live, and atomic file writes.
+
+Data directory, in order: an explicit option, ``$MNIST_HANDWRITING_DATA``, then
+``../shared/data`` relative to the current directory or to the package checkout.
+Cache directory: an explicit option, ``$MNIST_HANDWRITING_CACHE``, then
+``$XDG_CACHE_HOME/mnist-handwriting`` (default ``~/.cache/mnist-handwriting``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterator
+
+from .errors import UserError
+
+DATA_ENV = "MNIST_HANDWRITING_DATA"
+CACHE_ENV = "MNIST_HANDWRITING_CACHE"
+PACKAGE_DIR = Path(__file__).resolve().parent
+WEIGHTS_DIR = PACKAGE_DIR / "weights"
+
+
+def default_data_candidates() -> list[Path]:
+    """The places searched for the shared data when no option or variable names one."""
+    return [Path.cwd() / ".." / "shared" / "data", PACKAGE_DIR.parent / ".." / "shared" / "data"]
+
+
+def data_dir(option: str | os.PathLike | None = None, required: bool = True) -> Path | None:
+    """Resolve the data directory (see the module docstring for the order).
+
+    With ``required`` a missing directory raises ``UserError``; otherwise ``None`` is returned.
+    """
+    chosen = option or os.environ.get(DATA_ENV)
+    if chosen:
+        path = Path(chosen).expanduser()
+        if path.is_dir():
+            return path.resolve()
+        if not required:
+            return None
+        source = "--data-dir" if option else f"${DATA_ENV}"
+        raise UserError(f"data directory {path} (from {source}) does not exist",
+                        "point it at the folder holding mnist-stroke-sequences/, pendigits/ and human-samples/")
+    for candidate in default_data_candidates():
+        if candidate.is_dir():
+            return candidate.resolve()
+    if not required:
+        return None
+    raise UserError("no data directory found (looked for ../shared/data)",
+                    f"pass --data-dir DIR or set ${DATA_ENV} to the folder holding mnist-stroke-sequences/")
+
+
+def cache_dir(option: str | os.PathLike | None = None) -> Path:
+    """Resolve (and create) the cache directory."""
+    chosen = option or os.environ.get(CACHE_ENV)
+    if chosen:
+        path = Path(chosen).expanduser()
+    else:
+        base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+        path = Path(base) / "mnist-handwriting"
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UserError(f"cannot create cache directory {path}: {error.strerror}",
+                        f"pass --cache-dir DIR or set ${CACHE_ENV} to a writable folder") from None
+    return path
+
+
+def require_file(path: str | os.PathLike, what: str, fix: str) -> Path:
+    """Return ``path`` as a Path if it is an existing file, else raise a UserError naming ``what``."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"{what} not found: {path}", fix)
+    return path
+
+
+@contextlib.contextmanager
+def atomic_write(path: str | os.PathLike, suffix: str | None = None) -> Iterator[Path]:
+    """Yield a temporary path next to ``path``; rename it onto ``path`` only if the block succeeds.
+
+    An exception (or Ctrl-C) inside the block removes the temporary file, so no
+    half-written output is ever left at ``path``. ``suffix`` defaults to the target's
+    suffix, because some writers (``np.savez``) append their own otherwise.
+    """
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise UserError(f"output folder {path.parent} does not exist", "create it first or choose another --out")
+    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix if suffix is not None else path.suffix,
+                                         dir=path.parent)
+    os.close(handle)
+    temp = Path(temp_name)
+    try:
+        yield temp
+        os.replace(temp, path)
+    finally:
+        temp.unlink(missing_ok=True)
