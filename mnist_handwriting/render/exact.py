@@ -1,0 +1,50 @@
+"""Exact (non-differentiable) rasteriser: 1-pixel lines between consecutive pen-down points.
+
+Used for evaluation, exports, pictures, the human-data renders and as ground truth in
+the tests of the soft rasterisers. NumPy + scikit-image; any output size.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from skimage.draw import line, line_aa
+
+from ..strokes import PIXELS
+
+
+def _pixel_coords(xy: np.ndarray, size: int) -> np.ndarray:
+    """Unit-square points ``(K, 2)`` to integer (col, row) pixel indices, clipped into the grid."""
+    return np.clip(np.floor(xy * size), 0, size - 1).astype(np.int64)
+
+
+def draw_trajectory(points: np.ndarray, size: int = PIXELS, antialias: bool = False) -> np.ndarray:
+    """Draw one trajectory ``points: (T, 3)`` as ``(size, size)`` float32 ink in [0, 1].
+
+    Segments join consecutive points unless the first has ``pen_up = 1``; an isolated
+    pen-down point (a dot) marks its own pixel. ``antialias`` uses Xiaolin Wu lines.
+    """
+    points = np.asarray(points, dtype=np.float64)
+    image = np.zeros((size, size), np.float32)
+    if len(points) == 0:
+        return image
+    pixels = _pixel_coords(points[:, :2], size)
+    if antialias:
+        ends = points[:, :2] * size - 0.5
+    for i in range(len(points)):
+        joined = i + 1 < len(points) and points[i, 2] <= 0.5
+        if joined and antialias:
+            rows, cols, value = line_aa(*np.round(ends[i, ::-1]).astype(int), *np.round(ends[i + 1, ::-1]).astype(int))
+            keep = (rows >= 0) & (rows < size) & (cols >= 0) & (cols < size)
+            np.maximum.at(image, (rows[keep], cols[keep]), value[keep].astype(np.float32))
+        elif joined:
+            rows, cols = line(pixels[i, 1], pixels[i, 0], pixels[i + 1, 1], pixels[i + 1, 0])
+            image[rows, cols] = 1.0
+        else:
+            image[pixels[i, 1], pixels[i, 0]] = 1.0
+    return image
+
+
+def draw_batch(points: np.ndarray, size: int = PIXELS, antialias: bool = False) -> np.ndarray:
+    """Draw ``points: (N, T, 3)`` (or a list of ``(T_i, 3)``) as ``(N, size, size)`` float32."""
+    return np.stack([draw_trajectory(p, size, antialias) for p in points]) if len(points) else \
+        np.zeros((0, size, size), np.float32)
