@@ -14,7 +14,9 @@ import sys
 from .. import __version__
 from ..errors import UserError
 
-SUBCOMMANDS = ("data",)
+SUBCOMMANDS = (
+    "data",
+)
 """Modules of ``mnist_handwriting.cli`` that each register one subcommand, in help order."""
 
 
