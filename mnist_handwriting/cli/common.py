@@ -32,3 +32,22 @@ def torch_device(name: str):
     if device.type == "cuda" and not torch.cuda.is_available():
         raise UserError(f"device {name!r} asked for but CUDA is not available", "use --device cpu")
     return device
+
+
+def add_model_options(parser: argparse.ArgumentParser) -> None:
+    """--method, --model, --points and --device for the commands that turn images into strokes."""
+    parser.add_argument("--method", choices=("model", "trace"), default="model",
+                        help="model: a trained handwriting model (default); trace: the classical skeleton tracer")
+    parser.add_argument("--model", metavar="NAME_OR_PATH",
+                        help="shipped model name or path to a .safetensors file (default: the shipped default model)")
+    parser.add_argument("--points", type=int, default=20, help="points per digit for --method trace (default: 20)")
+    parser.add_argument("--device", default="cpu", help="torch device, e.g. cpu, cuda (default: cpu)")
+
+
+def converter_spec(args: argparse.Namespace) -> str | None:
+    """The ``load_converter`` spec chosen by ``--method`` / ``--model``."""
+    if args.method == "trace":
+        if args.model:
+            raise UserError("--model and --method trace were both given", "drop one of them")
+        return "trace"
+    return args.model

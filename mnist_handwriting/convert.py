@@ -1,0 +1,116 @@
+"""Batched, streaming conversion of digit images into pen trajectories.
+
+A *converter* has a ``name`` and ``convert(images: (B, 28, 28) uint8, labels: (B,) int64)
+-> points: (B, T, 3) float32`` in the :mod:`mnist_handwriting.strokes` convention.
+:func:`load_converter` builds one from a spec: ``trace`` (the classical tracer, no
+model) or a trained model (a shipped name or a path to its ``.safetensors``).
+:func:`convert_images` runs any converter over any number of digits in fixed-size
+batches, so memory stays flat.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from .errors import UserError
+
+INPUT_MODES = ("thinned", "raw", "auto")
+DATASETS = {"mnist-train": ("train",), "mnist-test": ("test",), "mnist-all": ("train", "test")}
+TRACE = "trace"
+
+
+@dataclass
+class TraceConverter:
+    """The non-learned skeleton tracer (:mod:`mnist_handwriting.trace`) as a converter."""
+
+    count: int = 20
+    name: str = TRACE
+
+    def convert(self, images: np.ndarray, labels: np.ndarray) -> np.ndarray:
+        from .trace import trace_batch
+
+        return trace_batch(images, self.count)
+
+
+@dataclass
+class ModelConverter:
+    """A trained handwriting model as a converter."""
+
+    model: torch.nn.Module
+    device: torch.device
+    name: str
+
+    def convert(self, images: np.ndarray, labels: np.ndarray) -> np.ndarray:
+        pixels = torch.from_numpy(images).to(self.device, torch.float32).div_(255.0)
+        classes = torch.from_numpy(np.asarray(labels, np.int64)).to(self.device)
+        with torch.inference_mode():
+            points = self.model.draw(pixels, classes)
+        return points.float().cpu().numpy()
+
+
+def load_converter(spec: str | None = None, device: str | torch.device = "cpu", count: int = 20):
+    """``trace`` -> :class:`TraceConverter` (``count`` points); anything else names a model.
+
+    ``None`` means the shipped default model. ``count`` only applies to the tracer: a
+    model draws the number of points it was trained for.
+    """
+    if spec == TRACE:
+        return TraceConverter(count)
+    from .models.registry import DEFAULT_MODEL, load_model
+
+    name = spec or DEFAULT_MODEL
+    device = torch.device(device)
+    model = load_model(name, device=device).eval()
+    return ModelConverter(model, device, name)
+
+
+def prepare_inputs(images: np.ndarray, mode: str = "auto") -> np.ndarray:
+    """Make ``images: (N, 28, 28) uint8`` thinned model inputs.
+
+    ``thinned`` uses them as they are, ``raw`` thins every image the MNIST way, ``auto``
+    thins only those that are not already a 1-pixel skeleton.
+    """
+    if mode not in INPUT_MODES:
+        raise UserError(f"unknown input mode {mode!r}", f"use one of {', '.join(INPUT_MODES)}")
+    if mode == "thinned" or len(images) == 0:
+        return images
+    from .data.preprocess import is_thinned, thin
+
+    if mode == "raw":
+        return thin(images)
+    todo = np.array([not is_thinned(image) for image in images])
+    if not todo.any():
+        return images
+    prepared = images.copy()
+    prepared[todo] = thin(images[todo])
+    return prepared
+
+
+def convert_images(converter, images: np.ndarray, labels: np.ndarray, batch_size: int = 1024,
+                   progress: bool = True) -> np.ndarray:
+    """Convert ``images: (N, 28, 28) uint8`` with ``labels: (N,)`` into ``points: (N, T, 3)``, batch by batch."""
+    if batch_size < 1:
+        raise UserError(f"batch size {batch_size} is not positive", "use --batch-size 1 or more")
+    parts = []
+    with tqdm(total=len(images), unit="digit", disable=None if progress else True, desc=converter.name) as bar:
+        for start in range(0, len(images), batch_size):
+            stop = start + batch_size
+            parts.append(converter.convert(images[start:stop], labels[start:stop]))
+            bar.update(len(parts[-1]))
+    if not parts:
+        return np.zeros((0, getattr(converter, "count", 20), 3), np.float32)
+    return np.concatenate(parts).astype(np.float32, copy=False)
+
+
+def dataset_images(name: str, data_dir=None, cache_dir=None) -> tuple[np.ndarray, np.ndarray]:
+    """The built-in thinned MNIST as ``images, labels`` (``mnist-train``, ``mnist-test`` or ``mnist-all``)."""
+    if name not in DATASETS:
+        raise UserError(f"unknown dataset {name!r}", f"use one of {', '.join(DATASETS)}")
+    from .data.stroke_sequences import load_thinned_mnist
+
+    splits = [load_thinned_mnist(split, data_dir, cache_dir) for split in DATASETS[name]]
+    return np.concatenate([s.images for s in splits]), np.concatenate([s.labels for s in splits])
