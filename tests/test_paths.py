@@ -1,0 +1,60 @@
+import pytest
+
+from mnist_handwriting import paths
+from mnist_handwriting.errors import UserError
+
+
+def test_data_dir_prefers_option_then_environment(tmp_path, monkeypatch):
+    option, env = tmp_path / "option", tmp_path / "env"
+    option.mkdir()
+    env.mkdir()
+    monkeypatch.setenv(paths.DATA_ENV, str(env))
+    assert paths.data_dir(option) == option.resolve()
+    assert paths.data_dir() == env.resolve()
+
+
+def test_missing_data_dir_names_its_source(tmp_path, monkeypatch):
+    monkeypatch.setenv(paths.DATA_ENV, str(tmp_path / "gone"))
+    with pytest.raises(UserError, match=r"from \$MNIST_HANDWRITING_DATA\) does not exist"):
+        paths.data_dir()
+    assert paths.data_dir(required=False) is None
+    with pytest.raises(UserError, match=r"from --data-dir\)"):
+        paths.data_dir(tmp_path / "also-gone")
+
+
+def test_no_default_data_dir_gives_a_fix(tmp_path, monkeypatch):
+    monkeypatch.delenv(paths.DATA_ENV, raising=False)
+    monkeypatch.setattr(paths, "default_data_candidates", lambda: [tmp_path / "none"])
+    with pytest.raises(UserError, match="pass --data-dir DIR or set"):
+        paths.data_dir()
+
+
+def test_cache_dir_order_and_creation(tmp_path, monkeypatch):
+    monkeypatch.delenv(paths.CACHE_ENV, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert paths.cache_dir() == tmp_path / "xdg" / "mnist-handwriting"
+    assert (tmp_path / "xdg" / "mnist-handwriting").is_dir()
+    monkeypatch.setenv(paths.CACHE_ENV, str(tmp_path / "env-cache"))
+    assert paths.cache_dir() == tmp_path / "env-cache"
+    assert paths.cache_dir(tmp_path / "opt") == tmp_path / "opt"
+
+
+def test_unwritable_cache_dir(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(UserError, match="cannot create cache directory"):
+        paths.cache_dir(blocker / "sub")
+
+
+def test_atomic_write_replaces_only_on_success(tmp_path):
+    target = tmp_path / "a.txt"
+    target.write_text("old")
+    with pytest.raises(RuntimeError):
+        with paths.atomic_write(target) as temp:
+            temp.write_text("new")
+            raise RuntimeError("boom")
+    assert target.read_text() == "old"
+    with paths.atomic_write(target) as temp:
+        temp.write_text("new")
+    assert target.read_text() == "new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
