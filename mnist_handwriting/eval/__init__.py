@@ -1,0 +1,1 @@
+"""Evaluation: metrics, the legibility classifier hookup and the report."""
