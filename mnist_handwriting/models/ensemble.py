@@ -1,0 +1,128 @@
+"""The note's best model: one small LSTM per digit class (note, "Separate model for each digit").
+
+Per class: ``config.layers`` LSTM layers of ``config.hidden`` units (64 in the note), the
+last projecting to 3; every layer (not just the first) also receives the previous point
+and the one-hot label. The weights of the ten models are stacked on a leading class axis.
+
+The note's code ran one 640-unit model and masked it, ten times the work. Here each
+sample is routed to its own class's weights: the recurrent weights are gathered per
+sample once per sequence and applied with ``bmm`` at every step; the image projection
+(constant over the steps) is computed once per class group. :meth:`masked_forward` keeps
+the all-classes computation as the reference it must equal.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from .handwriting_lstm import (CLASSES, IMAGE_FEATURES, ModelConfig, PointModel, activate, check_inputs,
+                               init_lstm_, lstm_update, model_inputs)
+
+
+class DigitEnsemble(PointModel):
+    """Ten per-class handwriting LSTMs with routed computation."""
+
+    def __init__(self, config: ModelConfig):
+        super().__init__()
+        self.config = config.validate()
+        hidden, layers = config.hidden, config.layers
+        # static: image + label of layer 1, applied once per sequence.
+        self.static = nn.Parameter(torch.empty(CLASSES, IMAGE_FEATURES + CLASSES, 4 * hidden))
+        # label: the one-hot label input of layers 2.. (constant per sequence, so a per-class bias).
+        self.label = nn.Parameter(torch.empty(CLASSES, layers - 1, CLASSES, 4 * hidden))
+        # step: [previous point, layer input (layers 2..), recurrent state] -> gates, per class.
+        recurrent = [3 if k == layers - 1 else hidden for k in range(layers)]
+        inputs = [3] + [3 + hidden] * (layers - 1)
+        self.step = nn.ParameterList(
+            nn.Parameter(torch.empty(CLASSES, inputs[k] + recurrent[k], 4 * hidden)) for k in range(layers))
+        self.bias = nn.Parameter(torch.empty(CLASSES, layers, 4 * hidden))
+        self.projection = nn.Parameter(torch.empty(CLASSES, hidden, 3))
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        hidden = self.config.hidden
+        init_lstm_(self.static, self.bias, hidden)
+        init_lstm_(self.label, torch.empty(4 * hidden), hidden)
+        for weight in self.step:
+            init_lstm_(weight, torch.empty(4 * hidden), hidden)
+        with torch.no_grad():
+            bound = 1.0 / math.sqrt(hidden)
+            self.projection.uniform_(-bound, bound)
+
+    def _constant_gates(self, inputs: torch.Tensor, labels: torch.Tensor) -> list[torch.Tensor]:
+        """Per-sequence constant gate terms ``(B, 4H)`` for each layer, routed by class."""
+        first = inputs.new_empty(len(inputs), self.static.shape[-1])
+        # Group by class: at most ten matmuls once per sequence, never the other nine classes.
+        order = torch.argsort(labels, stable=True)
+        counts = torch.bincount(labels, minlength=CLASSES).tolist()
+        for cls, rows in zip(range(CLASSES), order.split(counts)):
+            if len(rows):
+                first[rows] = inputs[rows] @ self.static[cls]
+        bias = self.bias[labels]
+        # A one-hot input times a weight matrix is that matrix's row for the label.
+        label_terms = self.label[labels, :, labels]
+        return [first + bias[:, 0]] + [label_terms[:, k - 1] + bias[:, k] for k in range(1, self.config.layers)]
+
+    def forward(self, images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """``images: (B, 28, 28)`` in [0, 1], ``labels: (B,)`` -> ``raw: (B, T, 3)``."""
+        check_inputs(images, labels)
+        config = self.config
+        batch, hidden, last = len(images), config.hidden, config.layers - 1
+        constant = self._constant_gates(model_inputs(images, labels), labels)
+        step = [weight[labels] for weight in self.step]          # (B, in + recurrent, 4H), once per sequence
+        projection = self.projection[labels]                      # (B, H, 3)
+        zeros = images.new_zeros(batch, hidden)
+        cells = [zeros] * config.layers
+        states = [zeros] * last + [images.new_zeros(batch, 3)]
+        previous = images.new_zeros(batch, 3)
+        outputs = []
+        for _ in range(config.points):
+            x = None
+            for k in range(config.layers):
+                if k:
+                    x = nn.functional.dropout(x, config.dropout, self.training)
+                joined = torch.cat([previous, states[k]] if k == 0 else [previous, x, states[k]], dim=1)
+                gates = torch.baddbmm(constant[k].unsqueeze(1), joined.unsqueeze(1), step[k]).squeeze(1)
+                out, cells[k] = lstm_update(gates, cells[k])
+                states[k] = torch.bmm(out.unsqueeze(1), projection).squeeze(1) if k == last else out
+                x = states[k]
+            raw, previous = activate(x, config.third_activation)
+            outputs.append(raw)
+        return torch.stack(outputs, dim=1)
+
+    def masked_forward(self, images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """The note's computation: all ten models on every sample, outputs masked by label.
+
+        Ten times the work of :meth:`forward`; kept as its reference (tests, benchmark).
+        No dropout. ``images: (B, 28, 28)``, ``labels: (B,)`` -> ``raw: (B, T, 3)``.
+        """
+        check_inputs(images, labels)
+        config = self.config
+        batch, hidden, last = len(images), config.hidden, config.layers - 1
+        inputs = model_inputs(images, labels)
+        onehot = inputs[:, IMAGE_FEATURES:]
+        mask = onehot.unsqueeze(-1)                                               # (B, 10, 1)
+        constant = [torch.einsum("bi,cio->bco", inputs, self.static) + self.bias[:, 0]]
+        constant += [torch.einsum("bi,cio->bco", onehot, self.label[:, k - 1]) + self.bias[:, k]
+                     for k in range(1, config.layers)]
+        zeros = images.new_zeros(batch, CLASSES, hidden)
+        cells = [zeros] * config.layers
+        states = [zeros] * last + [images.new_zeros(batch, CLASSES, 3)]
+        previous = images.new_zeros(batch, 3)
+        outputs = []
+        for _ in range(config.points):
+            x = None
+            shared = previous.unsqueeze(1).expand(batch, CLASSES, 3)
+            for k in range(config.layers):
+                joined = torch.cat([shared, states[k]] if k == 0 else [shared, x, states[k]], dim=2)
+                gates = constant[k] + torch.einsum("bci,cio->bco", joined, self.step[k])
+                out, cells[k] = lstm_update(gates, cells[k])
+                states[k] = torch.einsum("bch,cho->bco", out, self.projection) if k == last else out
+                x = states[k]
+            raw, fed = activate(x, config.third_activation)
+            previous = (fed * mask).sum(dim=1)
+            outputs.append((raw * mask).sum(dim=1))
+        return torch.stack(outputs, dim=1)

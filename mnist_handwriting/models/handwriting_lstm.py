@@ -1,0 +1,203 @@
+"""The note's handwriting model: stacked LSTMs unrolled for T steps, one point per step.
+
+Input at each step (note, "But how?"): [flattened 28x28 image, one-hot label, previous
+point]; the first previous point is zeros. The last layer is an LSTM cell with an output
+projection to 3 (TensorFlow's ``LSTMCell(num_proj=3)``): its recurrent state is the
+projected 3-vector. Raw outputs are ``sigmoid(x), sigmoid(y)`` and a third value for the
+rasteriser (softness or pen-up probability) through a named activation.
+
+Also holds :class:`ModelConfig` and the parts shared with the per-digit ensemble.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from ..errors import UserError
+
+IMAGE_FEATURES = 28 * 28
+CLASSES = 10
+THIRD_ACTIVATIONS = ("sigmoid", "exp")
+KINDS = ("lstm", "ensemble")
+PEN_DRAWN = 0.5
+"""A segment counts as drawn (pen down) when its rendered peak intensity reaches this."""
+
+
+@dataclass
+class ModelConfig:
+    """Everything needed to rebuild a handwriting model (saved inside its weights file)."""
+
+    kind: str = "lstm"                  # "lstm" (one model for all digits) or "ensemble" (one per digit class)
+    hidden: int = 512                   # LSTM units per layer (per class for the ensemble)
+    layers: int = 3                     # stacked LSTM layers; the last one projects to 3 outputs
+    points: int = 20                    # T: points emitted per digit (T - 1 segments)
+    third_activation: str = "sigmoid"   # activation of the third output: "sigmoid" (0..1) or "exp" (softness >= 0)
+    dropout: float = 0.0                # dropout probability on the inputs of layers 2.. (note: "Dropout")
+    rasteriser: str = "soft-line"       # rasteriser that gives the third output its meaning (render.make_rasteriser)
+    compositing: str = "sum"            # how segment images merge into the digit: "sum" or "max"
+
+    def validate(self) -> "ModelConfig":
+        """Raise UserError on a value no model can be built from; return self."""
+        def bad(field, value, expected):
+            raise UserError(f"model.{field} = {value!r} is invalid", f"use {expected}")
+        if self.kind not in KINDS:
+            bad("kind", self.kind, " or ".join(KINDS))
+        if self.hidden < 1:
+            bad("hidden", self.hidden, "a positive integer")
+        if self.layers < 1:
+            bad("layers", self.layers, "a positive integer")
+        if self.points < 2:
+            bad("points", self.points, "an integer >= 2")
+        if self.third_activation not in THIRD_ACTIVATIONS:
+            bad("third_activation", self.third_activation, " or ".join(THIRD_ACTIVATIONS))
+        if not 0.0 <= self.dropout < 1.0:
+            bad("dropout", self.dropout, "a probability in [0, 1)")
+        if self.compositing not in ("sum", "max"):
+            bad("compositing", self.compositing, "sum or max")
+        return self
+
+
+def check_inputs(images: torch.Tensor, labels: torch.Tensor) -> None:
+    """Shape checks at the model boundary: ``images: (B, 28, 28)``, ``labels: (B,)`` in 0..9."""
+    if images.ndim != 3 or images.shape[1:] != (28, 28):
+        raise UserError(f"images must have shape (B, 28, 28), got {tuple(images.shape)}",
+                        "pass a batch of 28x28 images scaled to [0, 1]")
+    if labels.shape != images.shape[:1]:
+        raise UserError(f"labels must have shape ({images.shape[0]},), got {tuple(labels.shape)}",
+                        "pass one label per image")
+    if labels.numel() and (int(labels.min()) < 0 or int(labels.max()) >= CLASSES):
+        raise UserError("labels must be digits 0..9", "fix the labels")
+
+
+def model_inputs(images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """``(B, 28, 28)``, ``(B,)`` -> the per-sequence constant input ``(B, 794)``: image, one-hot label."""
+    onehot = nn.functional.one_hot(labels, CLASSES).to(images.dtype)
+    return torch.cat([images.reshape(len(images), -1), onehot], dim=1)
+
+
+def lstm_update(gates: torch.Tensor, cell: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """One LSTM state update from pre-activations ``gates: (..., 4H)`` (order i, f, g, o)."""
+    i, f, g, o = gates.chunk(4, dim=-1)
+    # TensorFlow's LSTMCell adds forget_bias=1.0 here; we initialise the forget bias to 1 instead.
+    cell = torch.sigmoid(f) * cell + torch.sigmoid(i) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(cell), cell
+
+
+def activate(projected: torch.Tensor, activation: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """Projected ``(..., 3)`` -> (raw output point, point fed back to the next step).
+
+    The fed-back point is ``(x, y, sigmoid(third))`` for both activations, so the input
+    stays in [0, 1] even when the softness is ``exp`` and large.
+    """
+    squashed = torch.sigmoid(projected)
+    if activation == "sigmoid":
+        return squashed, squashed
+    raw = torch.cat([squashed[..., :2], torch.exp(projected[..., 2:])], dim=-1)
+    return raw, squashed
+
+
+def init_lstm_(weight: torch.Tensor, bias: torch.Tensor, hidden: int) -> None:
+    """PyTorch's LSTM init, uniform(+-1/sqrt(H)), with the forget-gate bias set to 1 (TensorFlow's forget_bias)."""
+    bound = 1.0 / math.sqrt(hidden)
+    with torch.no_grad():
+        weight.uniform_(-bound, bound)
+        bias.uniform_(-bound, bound)
+        bias[..., hidden:2 * hidden] = 1.0
+
+
+class PointModel(nn.Module):
+    """What every handwriting model shares: ``config``, ``forward`` -> raw points, and :meth:`draw`."""
+
+    config: ModelConfig
+
+    def draw(self, images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """Inference: ``images: (B, 28, 28)`` in [0, 1], ``labels: (B,)`` -> ``points: (B, T, 3)``.
+
+        Points follow :mod:`mnist_handwriting.strokes` (x, y clipped to [0, 1], pen_up 0/1,
+        last point 1); see :func:`pen_up_flags` for how the raw third value becomes pen_up.
+        """
+        from ..render import make_rasteriser
+
+        was_training = self.training
+        self.eval()
+        try:
+            with torch.no_grad():
+                raw = self(images, labels).float()
+                rasteriser = make_rasteriser(self.config.rasteriser).to(raw.device)
+                return pen_up_flags(raw, rasteriser)
+        finally:
+            self.train(was_training)
+
+
+def pen_up_flags(raw: torch.Tensor, rasteriser: nn.Module) -> torch.Tensor:
+    """Raw model output ``(B, T, 3)`` -> points ``(B, T, 3)`` with pen_up flags 0/1.
+
+    Rule, the same for every rasteriser: the segment from point i to i + 1 is pen-down
+    iff the rasteriser renders it with a peak intensity of at least ``PEN_DRAWN`` (0.5),
+    i.e. iff it would be visible in the reconstruction the model was trained on. This
+    derives the threshold from the rasteriser itself instead of a per-rasteriser constant
+    (soft-line: a low softness blurs the segment below 0.5; learned-line: a pen-up
+    probability above 0.5 renders no line). The last point is always pen_up = 1.
+    """
+    peaks = rasteriser.segments(raw).amax(dim=(-2, -1))
+    pen_up = torch.ones(raw.shape[:2], dtype=raw.dtype, device=raw.device)
+    pen_up[:, :-1] = (peaks < PEN_DRAWN).to(raw.dtype)
+    return torch.cat([raw[..., :2].clamp(0.0, 1.0), pen_up.unsqueeze(-1)], dim=-1)
+
+
+class HandwritingLSTM(PointModel):
+    """Stacked LSTMs (``config.layers`` x ``config.hidden``), the last projecting to 3 (note, "But how?")."""
+
+    def __init__(self, config: ModelConfig):
+        super().__init__()
+        self.config = config.validate()
+        hidden, layers = config.hidden, config.layers
+        # The image + label part of layer 1's input is constant over the T steps, so its
+        # projection is computed once per sequence (static) and only the previous point and
+        # the recurrent state are multiplied at every step (step).
+        self.static = nn.Linear(IMAGE_FEATURES + CLASSES, 4 * hidden)
+        recurrent = [3 if layer == layers - 1 else hidden for layer in range(layers)]
+        inputs = [3] + [hidden] * (layers - 1)
+        self.step = nn.ParameterList(
+            nn.Parameter(torch.empty(inputs[k] + recurrent[k], 4 * hidden)) for k in range(layers))
+        self.bias = nn.ParameterList(nn.Parameter(torch.empty(4 * hidden)) for _ in range(layers - 1))
+        self.projection = nn.Parameter(torch.empty(hidden, 3))
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        hidden = self.config.hidden
+        init_lstm_(self.static.weight, self.static.bias, hidden)
+        for k, weight in enumerate(self.step):
+            init_lstm_(weight, self.bias[k - 1] if k else self.static.bias, hidden)
+        with torch.no_grad():
+            bound = 1.0 / math.sqrt(hidden)
+            self.projection.uniform_(-bound, bound)
+
+    def forward(self, images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """``images: (B, 28, 28)`` in [0, 1], ``labels: (B,)`` -> ``raw: (B, T, 3)``."""
+        check_inputs(images, labels)
+        config = self.config
+        batch, hidden, last = len(images), config.hidden, config.layers - 1
+        static = self.static(model_inputs(images, labels))
+        zeros = images.new_zeros(batch, hidden)
+        cells = [zeros] * config.layers
+        states = [zeros] * last + [images.new_zeros(batch, 3)]
+        previous = images.new_zeros(batch, 3)
+        outputs = []
+        for _ in range(config.points):
+            x = previous
+            for k in range(config.layers):
+                if k:
+                    x = nn.functional.dropout(x, config.dropout, self.training)
+                joined = torch.cat([x, states[k]], dim=1)
+                base = static if k == 0 else self.bias[k - 1]
+                out, cells[k] = lstm_update(torch.addmm(base, joined, self.step[k]), cells[k])
+                states[k] = out @ self.projection if k == last else out
+                x = states[k]
+            raw, previous = activate(x, config.third_activation)
+            outputs.append(raw)
+        return torch.stack(outputs, dim=1)

@@ -1,0 +1,1 @@
+"""Training: configs and presets, losses, data, the loop (resume, DDP, AMP)."""
