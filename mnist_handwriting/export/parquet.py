@@ -1,0 +1,102 @@
+"""Parquet, one file per split, plus a Hugging Face dataset card: loads with ``datasets``.
+
+The output folder holds ``data/{train,validation,test}.parquet`` (splits with no digits are
+left out) and ``README.md``: a YAML header whose ``configs``/``data_files`` map the files to
+splits (so the Hub and ``datasets.load_dataset("parquet", data_files=...)`` or
+``load_dataset(FOLDER)`` find them), followed by the dataset card ``docs/DATASET.md``.
+Columns: ``index`` int64 (position in the exported handwriting file), ``label`` int64,
+``points`` list of ``[x, y, pen_up]`` float32 rows (our convention). Lossless.
+
+pyarrow is an optional dependency (``pip install 'mnist-handwriting[parquet]'``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import UserError
+from ..paths import PACKAGE_DIR
+from .common import SPLITS, atomic_folder, check_input, check_splits, stack_drawings
+
+SUFFIX = ""
+FOLDER = True
+HUB_SPLITS = {"train": "train", "valid": "validation", "test": "test"}
+"""Our split names to the Hugging Face ones."""
+CARD = PACKAGE_DIR.parent / "docs" / "DATASET.md"
+CARD_FALLBACK = """# Handwritten MNIST
+
+Pen trajectories (x, y, pen_up; x right, y down, 1.0 = 28 px) for MNIST digits, made with
+mnist-handwriting. Licence: CC BY-SA 3.0, because the data derives from "MNIST digits stroke
+sequence data" by Edwin D. de Jong (CC BY-SA 3.0), itself derived from the MNIST database
+(Yann LeCun, Corinna Cortes, Christopher J.C. Burges). See the project's docs/DATASET.md.
+"""
+
+
+def _pyarrow():
+    try:
+        import pyarrow
+        import pyarrow.parquet
+    except ImportError:
+        raise UserError("the parquet export needs pyarrow, which is not installed",
+                        "pip install 'mnist-handwriting[parquet]'") from None
+    return pyarrow
+
+
+def card_text(split_counts: dict[str, int], body: str | None = None) -> str:
+    """The dataset card: YAML header for the splits present, then ``body`` (default ``docs/DATASET.md``)."""
+    if body is None:
+        body = CARD.read_text(encoding="utf-8") if CARD.is_file() else CARD_FALLBACK
+    files = "".join(f"  - split: {HUB_SPLITS[s]}\n    path: data/{HUB_SPLITS[s]}.parquet\n" for s in split_counts)
+    total = sum(split_counts.values())
+    size = "n<1K" if total < 1000 else "1K<n<10K" if total < 10_000 else "10K<n<100K" if total < 100_000 else "n>100K"
+    header = ("---\nlicense: cc-by-sa-3.0\npretty_name: Handwritten MNIST\n"
+              f"size_categories:\n- {size}\ntags:\n- mnist\n- handwriting\n- online-handwriting\n- pen-trajectories\n"
+              f"configs:\n- config_name: default\n  data_files:\n{files}---\n\n")
+    return header + body
+
+
+def write(points: np.ndarray, labels: np.ndarray, out: str | os.PathLike, *, split_names=None, **_) -> Path:
+    """Write ``points: (N, T, 3)``, ``labels: (N,)`` as a parquet dataset folder, atomically."""
+    pa = _pyarrow()
+    points, labels = check_input(points, labels, str(out))
+    names = check_splits(split_names, len(points))
+    counts = {s: int((names == s).sum()) for s in SPLITS if (names == s).any()} or {"train": 0}
+    row = pa.list_(pa.float32())
+    schema = pa.schema([("index", pa.int64()), ("label", pa.int64()), ("points", pa.list_(row))])
+    with atomic_folder(out) as temp:
+        (temp / "data").mkdir()
+        for split in counts:
+            index = np.flatnonzero(names == split)
+            # Flat values + offsets build the nested column without a Python loop over points.
+            flat = pa.FixedSizeListArray.from_arrays(pa.array(points[index].reshape(-1)), 3).cast(row)
+            steps = points.shape[1]
+            nested = pa.ListArray.from_arrays(pa.array(np.arange(len(index) + 1) * steps, pa.int32()), flat)
+            table = pa.Table.from_arrays([pa.array(index.astype(np.int64)), pa.array(labels[index]), nested],
+                                         schema=schema)
+            pa.parquet.write_table(table, temp / "data" / f"{HUB_SPLITS[split]}.parquet")
+        (temp / "README.md").write_text(card_text(counts), encoding="utf-8")
+    return Path(out)
+
+
+def read(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
+    """Read a folder written by :func:`write` in input order: ``points: (N, T, 3)``, ``labels: (N,)``."""
+    pa = _pyarrow()
+    folder = Path(path) / "data"
+    files = [folder / f"{HUB_SPLITS[s]}.parquet" for s in SPLITS if (folder / f"{HUB_SPLITS[s]}.parquet").is_file()]
+    if not files:
+        raise UserError(f"no data/*.parquet files in {path}", "give the folder written by `export --format parquet`")
+    try:
+        table = pa.concat_tables([pa.parquet.read_table(f, columns=["index", "label", "points"]) for f in files])
+    except (pa.ArrowException, OSError) as error:
+        raise UserError(f"{path}: unreadable parquet data ({error})", "export it again") from None
+    index = table["index"].to_numpy()
+    if sorted(index.tolist()) != list(range(len(index))):
+        raise UserError(f"{path}: the index column is not a permutation of the rows", "export it again")
+    rows = table["points"].to_pylist()
+    labels = table["label"].to_numpy()
+    order = np.argsort(index)
+    return stack_drawings([np.array(rows[i], np.float32).reshape(-1, 3) for i in order], labels[order].tolist(),
+                          str(path))
