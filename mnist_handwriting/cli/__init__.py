@@ -16,6 +16,9 @@ from ..errors import UserError
 
 SUBCOMMANDS = (
     "data",
+    "convert",
+    "train-classifier",
+    "train",
 )
 """Modules of ``mnist_handwriting.cli`` that each register one subcommand, in help order."""
 

@@ -1,0 +1,53 @@
+"""``mnist-handwriting train``: train a handwriting model from a named configuration."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+
+from .common import add_data_options, add_run_options, torch_device
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "train", help="train a handwriting model (named configs of the founding note)",
+        description="Train a handwriting model. Writes config.json, log.jsonl, checkpoint.safetensors, "
+                    "model.safetensors (+ .json) and samples.png into --out. Under torchrun it trains with DDP.")
+    parser.add_argument("--config", default="note-best", metavar="NAME", help="named configuration (default: note-best)")
+    parser.add_argument("--list", action="store_true", help="print the named configurations and exit")
+    parser.add_argument("--subset", type=int, metavar="N", help="train on the first N training digits")
+    parser.add_argument("--max-steps", type=int, metavar="N", help="stop after N reconstruction steps")
+    parser.add_argument("--epochs", type=int, metavar="N", help="passes over the training digits")
+    parser.add_argument("--out", default="runs/train", metavar="DIR", help="output folder (default: runs/train)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
+                        help="override a config value, e.g. lr=0.001 or model.hidden=256 (repeatable)")
+    parser.add_argument("--config-file", metavar="FILE", help="TOML or JSON file of overrides (applied before --set)")
+    parser.add_argument("--resume", metavar="DIR", help="continue the run in DIR from its last checkpoint")
+    parser.add_argument("--no-tensorboard", action="store_true", help="do not write TensorBoard logs")
+    add_run_options(parser)
+    add_data_options(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> None:
+    from ..train import config as configs
+    from ..train.loop import train
+
+    if args.list:
+        for name, preset in configs.PRESETS.items():
+            model = preset.model
+            print(f"{name:18} {model.kind} {model.layers}x{model.hidden} {model.rasteriser}/{model.compositing} "
+                  f"aux={preset.aux_distance}/{preset.aux_angle} human={preset.human_pretrain_steps}+1:{preset.human_every}")
+        return
+    config = configs.preset(args.config)
+    if args.config_file:
+        configs.apply_file(config, args.config_file)
+    extra = [f"{key}={value}" for key, value in (("subset", args.subset), ("max_steps", args.max_steps),
+                                                  ("epochs", args.epochs)) if value is not None]
+    configs.apply_overrides(config, args.overrides + extra)
+    command = shlex.join(["mnist-handwriting"] + sys.argv[1:])
+    summary = train(config, args.resume or args.out, device=torch_device(args.device), seed=args.seed,
+                    data_dir=args.data_dir, cache_dir=args.cache_dir, resume=bool(args.resume), command=command,
+                    tensorboard=not args.no_tensorboard)
+    print(" ".join(f"{key}={value}" for key, value in summary.items()))

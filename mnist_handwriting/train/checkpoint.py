@@ -1,0 +1,67 @@
+"""Training checkpoints in safetensors: model, Adam state, step and RNG state, for bit-exact resume."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, safe_open, save_file
+
+from ..errors import UserError
+from ..paths import atomic_write
+
+CHECKPOINT = "checkpoint.safetensors"
+ADAM_STATE = ("step", "exp_avg", "exp_avg_sq")
+
+
+def save_checkpoint(out_dir: Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer, *,
+                    step: int, pretrained: int, config: dict) -> Path:
+    """Write ``out_dir/checkpoint.safetensors`` atomically; return its path."""
+    tensors = {f"model.{name}": value.detach().cpu().contiguous() for name, value in model.state_dict().items()}
+    for index, state in optimizer.state_dict()["state"].items():
+        for key in ADAM_STATE:
+            tensors[f"optim.{index}.{key}"] = torch.as_tensor(state[key]).detach().cpu().reshape(-1).contiguous()
+    tensors["rng.cpu"] = torch.get_rng_state()
+    metadata = {"step": str(step), "pretrained": str(pretrained), "config": json.dumps(config)}
+    path = out_dir / CHECKPOINT
+    with atomic_write(path) as temp:
+        save_file(tensors, str(temp), metadata=metadata)
+    return path
+
+
+def load_checkpoint(run_dir: Path) -> tuple[dict, dict]:
+    """``run_dir/checkpoint.safetensors`` -> (tensors, metadata with step/pretrained as int and config as dict)."""
+    path = Path(run_dir) / CHECKPOINT
+    if not path.is_file():
+        raise UserError(f"no checkpoint in {run_dir} ({CHECKPOINT} missing)", "pass the --out folder of an earlier train run")
+    try:
+        with safe_open(str(path), framework="pt") as handle:
+            metadata = dict(handle.metadata() or {})
+        tensors = load_file(str(path))
+        info = {"step": int(metadata["step"]), "pretrained": int(metadata["pretrained"]),
+                "config": json.loads(metadata["config"])}
+    except (SafetensorError, OSError, KeyError, ValueError) as error:
+        raise UserError(f"{path} is not a readable training checkpoint ({error})", "start a new run") from None
+    return tensors, info
+
+
+def restore(tensors: dict, model: torch.nn.Module, optimizer: torch.optim.Optimizer, path: Path) -> None:
+    """Load model weights, Adam state and the CPU RNG state from checkpoint ``tensors``."""
+    weights = {name[len("model."):]: value for name, value in tensors.items() if name.startswith("model.")}
+    try:
+        model.load_state_dict(weights, strict=True)
+    except RuntimeError as error:
+        raise UserError(f"{path}: checkpoint does not fit the model ({str(error).splitlines()[0]})",
+                        "resume with the config the run was started with") from None
+    state = optimizer.state_dict()
+    device = next(model.parameters()).device
+    for index, param in enumerate(p for group in optimizer.param_groups for p in group["params"]):
+        if f"optim.{index}.exp_avg" in tensors:
+            state["state"][index] = {
+                "step": tensors[f"optim.{index}.step"].reshape(()).clone(),
+                "exp_avg": tensors[f"optim.{index}.exp_avg"].reshape(param.shape).to(device),
+                "exp_avg_sq": tensors[f"optim.{index}.exp_avg_sq"].reshape(param.shape).to(device)}
+    optimizer.load_state_dict(state)
+    torch.set_rng_state(tensors["rng.cpu"])

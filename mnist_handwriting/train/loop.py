@@ -1,0 +1,280 @@
+"""The training loop: seeded, resumable, logged; optional CUDA bf16 autocast and DDP.
+
+Schedule (note, "Separate model for each digit"): ``human_pretrain_steps`` supervised steps
+on the human samples, then ``epochs`` passes of reconstruction steps over the training
+digits with one human-sample step after every ``human_every`` of them. Under ``torchrun``
+(``WORLD_SIZE`` set) each process takes its share of every batch and DDP averages the
+gradients; only rank 0 writes files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from torch import nn
+from tqdm import tqdm
+
+from ..errors import UserError
+from ..models import PointModel, build_model
+from ..models.registry import save_model
+from ..paths import atomic_write
+from ..render import make_rasteriser
+from . import config as configs
+from .checkpoint import load_checkpoint, restore, save_checkpoint
+from .data import Digits, HumanSamples, batch_indices, steps_per_epoch
+from .losses import angle_loss, distance_loss, human_loss, reconstruction_loss
+from .samples import reconstruction_grid, save_reconstructions
+
+MODEL_FILE = "model.safetensors"
+CONFIG_FILE = "config.json"
+LOG_FILE = "log.jsonl"
+SAMPLES_FILE = "samples.png"
+SAMPLE_DIGITS = 10
+EVAL_BATCH = 500
+
+
+@dataclass
+class Trainer:
+    """One model, its rasteriser, optimiser and loss terms; a step is forward, backward, Adam."""
+
+    config: configs.TrainConfig
+    model: PointModel
+    device: torch.device
+    wrapped: nn.Module = None            # the DDP wrapper when distributed, else the model
+    rasteriser: nn.Module = field(init=False)
+    optimizer: torch.optim.Optimizer = field(init=False)
+
+    def __post_init__(self):
+        self.wrapped = self.wrapped or self.model
+        try:
+            self.rasteriser = make_rasteriser(self.config.model.rasteriser).to(self.device)
+        except ValueError as error:
+            raise UserError(str(error), "set model.rasteriser to an available rasteriser") from None
+        self.rasteriser.requires_grad_(False)   # the learned line model stays frozen (note)
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=self.config.lr)
+
+    def autocast(self):
+        """bf16 autocast for the model on CUDA when ``amp`` is on; the rasteriser and losses run in float32."""
+        if self.config.amp and self.device.type == "cuda":
+            return torch.autocast("cuda", dtype=torch.bfloat16)
+        return contextlib.nullcontext()
+
+    def render(self, raw: torch.Tensor) -> torch.Tensor:
+        """``raw: (B, T, 3)`` -> ``(B, 28, 28)`` with the configured rasteriser and compositing."""
+        return self.rasteriser(raw.float(), compositing=self.config.model.compositing)
+
+    def reconstruction_step(self, images: torch.Tensor, labels: torch.Tensor) -> dict[str, float]:
+        """One Adam step on ``images: (B, 28, 28)``; returns the loss terms."""
+        with self.autocast():
+            raw = self.wrapped(images, labels)
+        raw = raw.float()
+        terms = {"recon": reconstruction_loss(self.render(raw), images)}
+        if self.config.aux_distance:
+            terms["distance"] = distance_loss(raw)
+        if self.config.aux_angle:
+            terms["angle"] = angle_loss(raw)
+        loss = terms["recon"] + self.config.aux_distance * terms.get("distance", 0.0) \
+            + self.config.aux_angle * terms.get("angle", 0.0)
+        self._update(loss)
+        return {name: float(value.detach()) for name, value in terms.items()}
+
+    def human_step(self, human: HumanSamples) -> float:
+        """One Adam step fitting x, y to the human samples; returns the loss."""
+        with self.autocast():
+            raw = self.wrapped(human.images, human.labels)
+        loss = human_loss(raw, human.targets)
+        self._update(loss)
+        return float(loss.detach())
+
+    def _update(self, loss: torch.Tensor) -> None:
+        if not torch.isfinite(loss):
+            raise UserError(f"training diverged (loss = {float(loss)})", "lower --set lr=... or check the config")
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+
+    @torch.no_grad()
+    def evaluate(self, digits: Digits) -> float:
+        """Mean reconstruction MSE over ``digits`` (eval mode, float32 rendering)."""
+        self.model.eval()
+        total = 0.0
+        for start in range(0, len(digits), EVAL_BATCH):
+            images = digits.images[start:start + EVAL_BATCH]
+            with self.autocast():
+                raw = self.model(images, digits.labels[start:start + EVAL_BATCH])
+            total += float(reconstruction_loss(self.render(raw), images)) * len(images)
+        self.model.train()
+        return total / max(len(digits), 1)
+
+
+def distributed() -> tuple[int, int]:
+    """(rank, world size) from torchrun's environment, initialising the process group once."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world <= 1:
+        return 0, 1
+    import torch.distributed as dist
+
+    if not dist.is_initialized():
+        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+    return dist.get_rank(), world
+
+
+class RunLog:
+    """JSONL lines (always) and TensorBoard scalars (when installed) on rank 0."""
+
+    def __init__(self, out_dir: Path, enabled: bool, tensorboard: bool):
+        self.enabled = enabled
+        self.file = open(out_dir / LOG_FILE, "a") if enabled else None
+        self.writer = None
+        if enabled and tensorboard:
+            try:
+                from torch.utils.tensorboard import SummaryWriter
+            except ImportError:   # optional extra: mnist-handwriting[tensorboard]
+                pass
+            else:
+                self.writer = SummaryWriter(str(out_dir / "tensorboard"))
+
+    def write(self, record: dict) -> None:
+        if not self.enabled:
+            return
+        self.file.write(json.dumps(record) + "\n")
+        self.file.flush()
+        if self.writer:
+            for key, value in record.items():
+                if key not in ("step", "phase", "epoch") and isinstance(value, float):
+                    self.writer.add_scalar(f"{record['phase']}/{key}", value, record["step"])
+
+    def image(self, tag: str, grid, step: int) -> None:
+        if self.writer:
+            self.writer.add_image(tag, grid, step, dataformats="HW")
+
+    def close(self) -> None:
+        if self.file:
+            self.file.close()
+        if self.writer:
+            self.writer.close()
+
+
+def _load_sets(config: configs.TrainConfig, device, data_dir, cache_dir):
+    from ..data.stroke_sequences import load_thinned_mnist
+
+    train = Digits.from_set(load_thinned_mnist("train", data_dir, cache_dir), device, config.subset)
+    test = Digits.from_set(load_thinned_mnist("test", data_dir, cache_dir), device, config.eval_digits) \
+        if config.eval_digits else None
+    human = None
+    if config.human_pretrain_steps or config.human_every:
+        from ..data.human import load_human_samples
+
+        human = HumanSamples.from_set(load_human_samples(data_dir=data_dir, cache_dir=cache_dir),
+                                      config.model.points, device)
+    return train, test, human
+
+
+def train(config: configs.TrainConfig, out_dir: str | Path, *, device="cpu", seed: int = 0,
+          data_dir=None, cache_dir=None, resume: bool = False, command: str = "",
+          tensorboard: bool = True) -> dict:
+    """Run (or with ``resume``, continue) a training run writing into ``out_dir``; return its summary.
+
+    ``out_dir`` receives ``config.json``, ``log.jsonl``, ``checkpoint.safetensors`` (every
+    epoch and at the end), ``model.safetensors`` (+ ``.json``) and ``samples.png``.
+    """
+    out_dir, device = Path(out_dir), torch.device(device)
+    rank, world = distributed()
+    if config.batch_size % world:
+        raise UserError(f"batch_size {config.batch_size} is not divisible by {world} processes",
+                        "choose a batch size that is a multiple of the process count")
+    saved = None
+    if resume:
+        tensors, saved = load_checkpoint(out_dir)
+        resumed = configs.from_dict(saved["config"])
+        resumed.epochs, resumed.max_steps = config.epochs, config.max_steps   # the schedule may be extended
+        config = resumed
+    config.validate()
+    if rank == 0:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with atomic_write(out_dir / CONFIG_FILE) as temp:
+            temp.write_text(json.dumps({"config": configs.to_dict(config), "seed": seed, "command": command},
+                                       indent=2) + "\n")
+    torch.manual_seed(seed)
+    model = build_model(config.model).to(device)
+    wrapped = model
+    if world > 1:
+        wrapped = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
+    trainer = Trainer(config, model, device, wrapped)
+    train_set, test_set, human = _load_sets(config, device, data_dir, cache_dir)
+    step, pretrained = 0, 0
+    if saved is not None:
+        restore(tensors, model, trainer.optimizer, out_dir)
+        step, pretrained = saved["step"], saved["pretrained"]
+    per_epoch = steps_per_epoch(len(train_set), config.batch_size)
+    total = config.epochs * per_epoch
+    if config.max_steps:
+        total = min(total, config.max_steps)
+    log = RunLog(out_dir, rank == 0, tensorboard)
+    started = time.perf_counter()
+    model.train()
+    try:
+        for pretrained in tqdm(range(pretrained, config.human_pretrain_steps if human else 0), initial=pretrained,
+                               total=config.human_pretrain_steps, desc="human pre-training", disable=None if rank == 0 else True,
+                               leave=False):
+            loss = trainer.human_step(human)
+            log.write({"phase": "pretrain", "step": pretrained, "human": loss})
+        pretrained = config.human_pretrain_steps if human else 0
+        running: dict[str, float] = {}
+        bar = tqdm(range(step, total), initial=step, total=total, desc="training", disable=None if rank == 0 else True)
+        for step in bar:
+            indices = batch_indices(step, len(train_set), config.batch_size, seed, rank, world).to(device)
+            terms = trainer.reconstruction_step(train_set.images[indices], train_set.labels[indices])
+            if human is not None and config.human_every and (step + 1) % config.human_every == 0:
+                terms["human"] = trainer.human_step(human)
+            for key, value in terms.items():   # running mean shown on the bar, reset at each log line
+                running[key] = running.get(key, 0.0) + value
+            running["n"] = running.get("n", 0) + 1
+            if (step + 1) % config.log_every == 0 or step + 1 == total:
+                means = {key: value / running["n"] for key, value in running.items() if key != "n"}
+                bar.set_postfix({key: f"{value:.4f}" for key, value in means.items()})
+                log.write({"phase": "train", "step": step + 1, "epoch": (step + 1) / per_epoch, **means,
+                           "seconds": time.perf_counter() - started})
+                running = {}
+            if rank == 0 and ((step + 1) % per_epoch == 0 or step + 1 == total):
+                save_checkpoint(out_dir, model, trainer.optimizer, step=step + 1, pretrained=pretrained,
+                                config=configs.to_dict(config))
+        seconds = time.perf_counter() - started
+        summary = {"steps": total, "steps_per_epoch": per_epoch, "train_seconds": round(seconds, 1),
+                   "completed_epochs": total / per_epoch, "world_size": world}
+        if rank == 0:
+            summary.update(_finish(trainer, out_dir, test_set or train_set, test_set is not None, log, command,
+                                   total, summary))
+    finally:
+        log.close()
+    if world > 1:
+        torch.distributed.barrier()
+    return summary
+
+
+def _finish(trainer: Trainer, out_dir: Path, eval_set: Digits, is_test: bool, log: RunLog, command: str,
+            step: int, summary: dict) -> dict:
+    """Evaluate, write the model with its metrics and the sample PNG; return the metrics."""
+    metrics = dict(summary, train_config=configs.to_dict(trainer.config))
+    if is_test:
+        metrics["test_mse"] = trainer.evaluate(eval_set)
+        metrics["test_digits"] = len(eval_set)
+        log.write({"phase": "eval", "step": step, "test_mse": metrics["test_mse"]})
+    save_model(trainer.model, out_dir / MODEL_FILE, metrics=metrics, command=command)
+    sample = Digits(eval_set.images[:SAMPLE_DIGITS], eval_set.labels[:SAMPLE_DIGITS])
+    trainer.model.eval()
+    with torch.no_grad():
+        rendered = trainer.render(trainer.model(sample.images, sample.labels))
+    trainer.model.train()
+    save_reconstructions(out_dir / SAMPLES_FILE, sample.images, rendered)
+    log.image("samples", reconstruction_grid(sample.images, rendered), step)
+    return {key: value for key, value in metrics.items() if key not in summary and key != "train_config"}
+
+
+__all__ = ["Trainer", "train", "MODEL_FILE", "CONFIG_FILE", "LOG_FILE", "SAMPLES_FILE"]
