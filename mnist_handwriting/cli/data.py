@@ -21,15 +21,26 @@ def register(subparsers) -> None:
     info = actions.add_parser("info", help="counts per split and class, cache location and sizes, licences")
     add_data_options(info)
     info.set_defaults(func=run_info)
+    preview = actions.add_parser("preview", help="save a PNG grid of digits with their trajectories overlaid")
+    add_data_options(preview)
+    preview.add_argument("dataset", choices=["thinned-mnist", "pendigits"], help="which set to show")
+    preview.add_argument("--out", required=True, metavar="PNG", help="output image")
+    preview.add_argument("--classes", default="0,1,2,3,4,5,6,7,8,9", help="comma-separated digits, one row each")
+    preview.add_argument("--per-class", type=int, default=10, help="digits per class (default: 10)")
+    preview.add_argument("--seed", type=int, default=0, help="random seed of the chosen digits (default: 0)")
+    preview.set_defaults(func=run_preview)
 
 
 def _loaders(args: argparse.Namespace) -> dict:
     """Dataset name -> a function loading it (through the cache)."""
+    from ..data.human import load_human_samples, load_pendigits
     from ..data.stroke_sequences import load_thinned_mnist
 
     return {
         "thinned-mnist train": lambda: load_thinned_mnist("train", args.data_dir, args.cache_dir),
         "thinned-mnist test": lambda: load_thinned_mnist("test", args.data_dir, args.cache_dir),
+        "pendigits": lambda: load_pendigits(args.data_dir, args.cache_dir),
+        "human-samples": lambda: load_human_samples(args.data_dir),
     }
 
 
@@ -69,3 +80,25 @@ def run_info(args: argparse.Namespace) -> None:
     if data:
         for name, load in _loaders(args).items():
             print(_describe(name, load()))
+
+
+def run_preview(args: argparse.Namespace) -> None:
+    from ..data.human import load_pendigits
+    from ..data.preview import per_class_indices, trajectory_grid
+    from ..data.stroke_sequences import load_thinned_mnist
+    from ..errors import UserError
+    from ..paths import atomic_write
+
+    try:
+        classes = [int(c) for c in args.classes.split(",")]
+    except ValueError:
+        raise UserError(f"--classes {args.classes!r} is not a list of digits", "write e.g. --classes 2,7") from None
+    if not all(0 <= c <= 9 for c in classes) or args.per_class < 1:
+        raise UserError("--classes must be digits 0..9 and --per-class at least 1", "write e.g. --classes 2,7")
+    digits = (load_thinned_mnist("train", args.data_dir, args.cache_dir) if args.dataset == "thinned-mnist"
+              else load_pendigits(args.data_dir, args.cache_dir))
+    grid = trajectory_grid(digits, per_class_indices(digits.labels, args.per_class, classes, args.seed),
+                           columns=args.per_class)
+    with atomic_write(args.out) as temp:
+        grid.save(temp, format="PNG", optimize=True)
+    print(f"wrote {args.out}")
