@@ -4,11 +4,10 @@ Per class: ``config.layers`` LSTM layers of ``config.hidden`` units (64 in the n
 last projecting to 3; every layer (not just the first) also receives the previous point
 and the one-hot label. The weights of the ten models are stacked on a leading class axis.
 
-The note's code ran one 640-unit model and masked it, ten times the work. Here each
-sample is routed to its own class's weights: the recurrent weights are gathered per
-sample once per sequence and applied with ``bmm`` at every step; the image projection
-(constant over the steps) is computed once per class group. :meth:`masked_forward` keeps
-the all-classes computation as the reference it must equal.
+The note's code ran one 640-unit model and masked it, ten times the work. Here the batch is
+regrouped by class once per sequence (each class's samples in one padded group) and every
+step is one batched matmul of each group with its own class's weights only.
+:meth:`masked_forward` keeps the all-classes computation as the reference it must equal.
 """
 
 from __future__ import annotations
@@ -52,46 +51,44 @@ class DigitEnsemble(PointModel):
             bound = 1.0 / math.sqrt(hidden)
             self.projection.uniform_(-bound, bound)
 
-    def _constant_gates(self, inputs: torch.Tensor, labels: torch.Tensor) -> list[torch.Tensor]:
-        """Per-sequence constant gate terms ``(B, 4H)`` for each layer, routed by class."""
-        first = inputs.new_empty(len(inputs), self.static.shape[-1])
-        # Group by class: at most ten matmuls once per sequence, never the other nine classes.
-        order = torch.argsort(labels, stable=True)
-        counts = torch.bincount(labels, minlength=CLASSES).tolist()
-        for cls, rows in zip(range(CLASSES), order.split(counts)):
-            if len(rows):
-                first[rows] = inputs[rows] @ self.static[cls]
-        bias = self.bias[labels]
-        # A one-hot input times a weight matrix is that matrix's row for the label.
-        label_terms = self.label[labels, :, labels]
-        return [first + bias[:, 0]] + [label_terms[:, k - 1] + bias[:, k] for k in range(1, self.config.layers)]
-
     def forward(self, images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         """``images: (B, 28, 28)`` in [0, 1], ``labels: (B,)`` -> ``raw: (B, T, 3)``."""
         check_inputs(images, labels)
         config = self.config
-        batch, hidden, last = len(images), config.hidden, config.layers - 1
-        constant = self._constant_gates(model_inputs(images, labels), labels)
-        step = [weight[labels] for weight in self.step]          # (B, in + recurrent, 4H), once per sequence
-        projection = self.projection[labels]                      # (B, H, 3)
-        zeros = images.new_zeros(batch, hidden)
+        hidden, last = config.hidden, config.layers - 1
+        # Route: place sample b in row ``rank`` of its class's group, groups padded to the
+        # largest count, so every step is one batched matmul (10, G, in) x (10, in, 4H) that
+        # reads each class's weights once. Padding rows compute on zeros and are never read.
+        counts = torch.bincount(labels, minlength=CLASSES)
+        group = max(int(counts.max()), 1) if len(labels) else 1
+        order = torch.argsort(labels, stable=True)
+        starts = torch.cumsum(counts, 0) - counts
+        rank = torch.empty_like(labels)
+        rank[order] = torch.arange(len(labels), device=labels.device) - starts[labels[order]]
+        slot = labels * group + rank                                               # (B,) row in (10 * G)
+        inputs = model_inputs(images, labels)
+        padded = inputs.new_zeros(CLASSES * group, inputs.shape[1]).index_copy(0, slot, inputs)
+        padded = padded.view(CLASSES, group, -1)
+        label_rows = self.label[torch.arange(CLASSES), :, torch.arange(CLASSES)]   # (10, L - 1, 4H)
+        constant = [torch.bmm(padded, self.static) + self.bias[:, None, 0]]
+        constant += [(label_rows[:, k - 1] + self.bias[:, k])[:, None] for k in range(1, config.layers)]
+        zeros = images.new_zeros(CLASSES, group, hidden)
         cells = [zeros] * config.layers
-        states = [zeros] * last + [images.new_zeros(batch, 3)]
-        previous = images.new_zeros(batch, 3)
+        states = [zeros] * last + [images.new_zeros(CLASSES, group, 3)]
+        previous = images.new_zeros(CLASSES, group, 3)
         outputs = []
         for _ in range(config.points):
             x = None
             for k in range(config.layers):
                 if k:
                     x = nn.functional.dropout(x, config.dropout, self.training)
-                joined = torch.cat([previous, states[k]] if k == 0 else [previous, x, states[k]], dim=1)
-                gates = torch.baddbmm(constant[k].unsqueeze(1), joined.unsqueeze(1), step[k]).squeeze(1)
-                out, cells[k] = lstm_update(gates, cells[k])
-                states[k] = torch.bmm(out.unsqueeze(1), projection).squeeze(1) if k == last else out
+                joined = torch.cat([previous, states[k]] if k == 0 else [previous, x, states[k]], dim=2)
+                out, cells[k] = lstm_update(torch.baddbmm(constant[k], joined, self.step[k]), cells[k])
+                states[k] = torch.bmm(out, self.projection) if k == last else out
                 x = states[k]
             raw, previous = activate(x, config.third_activation)
             outputs.append(raw)
-        return torch.stack(outputs, dim=1)
+        return torch.stack(outputs, dim=2).view(CLASSES * group, config.points, 3)[slot]
 
     def masked_forward(self, images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         """The note's computation: all ten models on every sample, outputs masked by label.
