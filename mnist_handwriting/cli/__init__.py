@@ -16,6 +16,8 @@ from ..errors import UserError
 
 SUBCOMMANDS = (
     "data",
+    "export",
+    "show",
     "convert",
     "train-classifier",
     "train",

@@ -82,13 +82,19 @@ def note_animation(images: np.ndarray, points: np.ndarray, reconstructions: np.n
     return frames
 
 
-def save_gif(frames: list[Image.Image], path: str | os.PathLike, fps: int = 10) -> None:
-    """Write ``frames`` as a looping GIF at ``fps`` frames per second (1..50), atomically."""
-    if not frames:
-        raise UserError("no frames to save", "give at least one frame")
+def check_fps(fps: int) -> int:
+    """Validate a GIF frame rate (1..50 frames per second)."""
     if not 1 <= fps <= MAX_FPS:
         raise UserError(f"frame rate {fps} is outside 1..{MAX_FPS} frames per second",
                         "GIF frames last at least 20 ms; choose --fps between 1 and 50")
+    return fps
+
+
+def save_gif(frames: list[Image.Image], path: str | os.PathLike, fps: int = 10) -> None:
+    """Write ``frames`` as a looping GIF at ``fps`` frames per second (1..50), atomically."""
+    check_fps(fps)
+    if not frames:
+        raise UserError("no frames to save", "give at least one frame")
     duration = max(20, int(round(100 / fps)) * 10)  # GIF counts in 10 ms units
     with atomic_write(path, suffix=".gif") as temp:
         frames[0].save(temp, format="GIF", save_all=True, append_images=frames[1:], duration=duration, loop=0,

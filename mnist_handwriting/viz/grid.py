@@ -144,3 +144,11 @@ def trajectory_grid(points: np.ndarray, labels=None, images=None, columns: int =
         if len(images) != len(points):
             raise UserError(f"{len(images)} images for {len(points)} trajectories", "give one image per digit")
     return render_grid(points, labels, images, columns, cell, predicted_labels)
+
+
+def pick(total: int, count: int, seed: int | None = None) -> np.ndarray:
+    """Indices of ``count`` of ``total`` digits: the first ones, or a sorted random sample for a ``seed``."""
+    count = min(count, total)
+    if seed is None:
+        return np.arange(count)
+    return np.sort(np.random.default_rng(seed).choice(total, size=count, replace=False))
