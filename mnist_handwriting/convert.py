@@ -35,6 +35,12 @@ class TraceConverter:
 
         return trace_batch(images, self.count)
 
+    def reconstruct(self, images: np.ndarray, labels: np.ndarray) -> np.ndarray:
+        """Exact 1-pixel render ``(B, 28, 28)`` of the traced strokes."""
+        from .render.exact import draw_batch
+
+        return draw_batch(self.convert(images, labels))
+
 
 @dataclass
 class ModelConverter:
@@ -50,6 +56,18 @@ class ModelConverter:
         with torch.inference_mode():
             points = self.model.draw(pixels, classes)
         return points.float().cpu().numpy()
+
+    def reconstruct(self, images: np.ndarray, labels: np.ndarray) -> np.ndarray:
+        """What the model was trained to match: its raw points through its own rasteriser, ``(B, 28, 28)``."""
+        from .render import make_rasteriser
+
+        pixels = torch.from_numpy(images).to(self.device, torch.float32).div_(255.0)
+        classes = torch.from_numpy(np.asarray(labels, np.int64)).to(self.device)
+        config = self.model.config
+        with torch.inference_mode():
+            raw = self.model(pixels, classes).float()
+            image = make_rasteriser(config.rasteriser).to(self.device)(raw, config.compositing)
+        return image.clamp(0, 1).cpu().numpy()
 
 
 def load_converter(spec: str | None = None, device: str | torch.device = "cpu", count: int = 20):

@@ -1,0 +1,59 @@
+"""``mnist-handwriting animate``: the note's figure as a GIF (input / drawing point by point / reconstruction)."""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+from ..convert import DATASETS, dataset_images, load_converter, prepare_inputs
+from ..errors import UserError
+from ..formats import load_images_file, output_path
+from ..viz.animate import note_animation, save_gif
+from ..viz.grid import pick
+from .common import add_data_options, add_model_options, converter_spec, torch_device
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "animate", help="GIF of digits being drawn: input, drawing, reconstruction",
+        description="The founding note's figure: one column per digit, rows input image / the model drawing it point "
+                    "by point / the model's reconstruction through its rasteriser.")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--images", metavar="IN.npz", help="images file (default: --dataset mnist-test)")
+    source.add_argument("--dataset", choices=tuple(DATASETS), default="mnist-test", help="built-in thinned MNIST")
+    parser.add_argument("--indices", type=int, nargs="+", metavar="I", help="digits to show (default: a random sample)")
+    parser.add_argument("--count", type=int, default=10, help="random digits to show without --indices (default: 10)")
+    parser.add_argument("--out", required=True, metavar="OUT.gif", help="GIF to write")
+    parser.add_argument("--fps", type=int, default=10, help="frames per second, 1..50 (default: 10)")
+    parser.add_argument("--cell", type=int, default=84, help="pixels per digit (default: 84)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the random sample (default: 0)")
+    add_model_options(parser)
+    add_data_options(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> None:
+    out = output_path(args.out)
+    if out.suffix.lower() != ".gif":
+        raise UserError(f"output {out} is not a .gif", "name it OUT.gif")
+    if args.images:
+        images, labels = load_images_file(args.images)
+        images = prepare_inputs(images, "auto")
+    else:
+        images, labels = dataset_images(args.dataset, args.data_dir, args.cache_dir)
+    if args.indices:
+        chosen = np.asarray(args.indices)
+        if chosen.min() < 0 or chosen.max() >= len(images):
+            raise UserError(f"index {chosen[(chosen < 0) | (chosen >= len(images))][0]} is out of range",
+                            f"use indices 0..{len(images) - 1}")
+    else:
+        if args.count < 1:
+            raise UserError(f"--count {args.count} is not positive", "show at least one digit")
+        chosen = pick(len(images), min(args.count, len(images)), args.seed)
+    images, labels = images[chosen], labels[chosen]
+    converter = load_converter(converter_spec(args), torch_device(args.device), args.points)
+    frames = note_animation(images, converter.convert(images, labels), converter.reconstruct(images, labels),
+                            fps=args.fps, cell=args.cell)
+    save_gif(frames, out, args.fps)
+    print(f"wrote {out}: {len(images)} digits, {len(frames)} frames at {args.fps} fps ({converter.name})")
