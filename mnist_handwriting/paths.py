@@ -75,6 +75,13 @@ def require_file(path: str | os.PathLike, what: str, fix: str) -> Path:
     return path
 
 
+def _umask() -> int:
+    """The process umask (reading it requires setting it, so set it straight back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike, suffix: str | None = None) -> Iterator[Path]:
     """Yield a temporary path next to ``path``; rename it onto ``path`` only if the block succeeds.
@@ -92,6 +99,8 @@ def atomic_write(path: str | os.PathLike, suffix: str | None = None) -> Iterator
     temp = Path(temp_name)
     try:
         yield temp
+        if temp.is_file():
+            temp.chmod(0o666 & ~_umask())  # mkstemp makes 0600 files; give the usual permissions
         os.replace(temp, path)
     finally:
         temp.unlink(missing_ok=True)

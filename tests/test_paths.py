@@ -58,3 +58,15 @@ def test_atomic_write_replaces_only_on_success(tmp_path):
         temp.write_text("new")
     assert target.read_text() == "new"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
+
+
+def test_atomic_write_gives_files_the_usual_permissions(tmp_path):
+    import os
+
+    mask = os.umask(0o022)
+    try:
+        with paths.atomic_write(tmp_path / "b.txt") as temp:
+            temp.write_text("x")
+    finally:
+        os.umask(mask)
+    assert (tmp_path / "b.txt").stat().st_mode & 0o777 == 0o644
