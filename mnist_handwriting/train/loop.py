@@ -171,7 +171,7 @@ def _load_sets(config: configs.TrainConfig, device, data_dir, cache_dir):
     if config.human_pretrain_steps or config.human_every:
         from ..data.human import load_human_samples
 
-        human = HumanSamples.from_set(load_human_samples(data_dir=data_dir, cache_dir=cache_dir),
+        human = HumanSamples.from_set(load_human_samples(data_dir),
                                       config.model.points, device)
     return train, test, human
 

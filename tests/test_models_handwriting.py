@@ -1,0 +1,118 @@
+"""HandwritingLSTM: shapes, ranges, the once-per-sequence input projection, dropout, draw and pen-up flags."""
+
+import pytest
+import torch
+
+from mnist_handwriting.errors import UserError
+from mnist_handwriting.models import HandwritingLSTM, ModelConfig, pen_up_flags
+from mnist_handwriting.models.handwriting_lstm import lstm_update
+from mnist_handwriting.render import make_rasteriser
+
+
+def small(**changes):
+    return HandwritingLSTM(ModelConfig(hidden=16, points=6, **changes))
+
+
+def batch(size=5, seed=0):
+    generator = torch.Generator().manual_seed(seed)
+    return torch.rand(size, 28, 28, generator=generator), torch.randint(0, 10, (size,), generator=generator)
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "exp"])
+def test_forward_shapes_and_ranges(activation):
+    torch.manual_seed(0)
+    raw = small(third_activation=activation)(*batch())
+    assert raw.shape == (5, 6, 3)
+    assert bool(((raw[..., :2] > 0) & (raw[..., :2] < 1)).all())
+    assert bool((raw[..., 2] > 0).all())
+    if activation == "sigmoid":
+        assert bool((raw[..., 2] < 1).all())
+
+
+def naive_forward(model, images, labels):
+    """The note's formulation: the full [image, label, previous point] input multiplied at every step."""
+    config = model.config
+    onehot = torch.nn.functional.one_hot(labels, 10).float()
+    first = torch.cat([model.static.weight.T, model.step[0][:3]])      # (794 + 3, 4H)
+    hidden = [torch.zeros(len(images), config.hidden)] * 2 + [torch.zeros(len(images), 3)]
+    cells = [torch.zeros(len(images), config.hidden)] * 3
+    previous, outputs = torch.zeros(len(images), 3), []
+    for _ in range(config.points):
+        x = torch.cat([images.reshape(len(images), -1), onehot, previous], 1)
+        gates = x @ first + hidden[0] @ model.step[0][3:] + model.static.bias
+        hidden[0], cells[0] = lstm_update(gates, cells[0])
+        for k in (1, 2):
+            gates = torch.cat([hidden[k - 1], hidden[k]], 1) @ model.step[k] + model.bias[k - 1]
+            out, cells[k] = lstm_update(gates, cells[k])
+            hidden[k] = out @ model.projection if k == 2 else out
+        previous = torch.sigmoid(hidden[2])
+        outputs.append(previous)
+    return torch.stack(outputs, 1)
+
+
+def test_static_projection_equals_the_per_step_input():
+    torch.manual_seed(1)
+    model = small()
+    images, labels = batch()
+    torch.testing.assert_close(model(images, labels), naive_forward(model, images, labels))
+
+
+def test_first_point_depends_only_on_image_and_label():
+    torch.manual_seed(2)
+    model = small()
+    images, labels = batch(2)
+    images[1], labels[1] = images[0], labels[0]
+    raw = model(images, labels)
+    torch.testing.assert_close(raw[0], raw[1])
+    labels[1] = (labels[0] + 1) % 10
+    assert not torch.allclose(model(images, labels)[0, 0], model(images, labels)[1, 0])
+
+
+def test_dropout_is_random_in_training_and_off_in_eval():
+    torch.manual_seed(3)
+    model = small(dropout=0.5)
+    images, labels = batch()
+    assert not torch.allclose(model(images, labels), model(images, labels))
+    model.eval()
+    torch.testing.assert_close(model(images, labels), model(images, labels))
+
+
+def test_gradients_reach_every_parameter():
+    torch.manual_seed(4)
+    model = small()
+    model(*batch()).sum().backward()
+    for name, parameter in model.named_parameters():
+        assert parameter.grad is not None and parameter.grad.abs().sum() > 0, name
+
+
+def test_bad_inputs_are_user_errors():
+    model = small()
+    with pytest.raises(UserError, match=r"\(B, 28, 28\)"):
+        model(torch.zeros(2, 784), torch.zeros(2, dtype=torch.long))
+    with pytest.raises(UserError, match="0..9"):
+        model(torch.zeros(2, 28, 28), torch.tensor([3, 10]))
+    with pytest.raises(UserError, match="one label per image"):
+        model(torch.zeros(2, 28, 28), torch.zeros(3, dtype=torch.long))
+    with pytest.raises(UserError, match="third_activation"):
+        HandwritingLSTM(ModelConfig(third_activation="relu"))
+
+
+def test_pen_up_flags_follow_the_rendered_segment_peak():
+    # Soft-line: softness 900 (sigmoid 16 at half a pixel) draws a crisp 5-pixel segment
+    # (peak ~1); softness 0 spreads 1/64 over the image (peak < 0.5): pen lifted.
+    raw = torch.tensor([[[0.2, 0.2, 900.0], [0.2, 0.4, 0.0], [0.6, 0.4, 900.0], [0.6, 0.6, 900.0]]])
+    points = pen_up_flags(raw, make_rasteriser("soft-line"))
+    assert points[0, :, 2].tolist() == [0.0, 1.0, 0.0, 1.0]
+    torch.testing.assert_close(points[..., :2], raw[..., :2])
+
+
+def test_draw_gives_points_in_the_strokes_convention():
+    torch.manual_seed(5)
+    model = small(third_activation="exp")
+    model.train()
+    points = model.draw(*batch())
+    assert points.shape == (5, 6, 3) and not points.requires_grad
+    assert set(points[..., 2].unique().tolist()) <= {0.0, 1.0}
+    assert bool((points[:, -1, 2] == 1).all())
+    assert bool(((points[..., :2] >= 0) & (points[..., :2] <= 1)).all())
+    assert model.training          # draw restores the mode it found

@@ -1,0 +1,80 @@
+"""Named presets, overrides from --set and config files, errors for bad names and values."""
+
+import json
+
+import pytest
+
+from mnist_handwriting.errors import UserError
+from mnist_handwriting.train.config import PRESETS, apply_file, apply_overrides, from_dict, preset, to_dict
+
+
+def test_presets_follow_the_note():
+    assert list(PRESETS) == ["note-learned-line", "note-soft-line", "note-dropout", "note-max", "note-aux-losses",
+                             "note-ensemble", "note-best"]
+    for name, config in PRESETS.items():
+        config.validate()
+        assert (config.lr, config.batch_size, config.epochs) == (0.0005, 64, 5), name
+    best = PRESETS["note-best"]
+    assert (best.model.kind, best.model.hidden, best.model.third_activation) == ("ensemble", 64, "exp")
+    assert (best.aux_distance, best.aux_angle, best.human_pretrain_steps, best.human_every) == (0.01, 0.01, 100, 1)
+    assert PRESETS["note-soft-line"].model.hidden == 512 and PRESETS["note-max"].model.compositing == "max"
+    assert PRESETS["note-learned-line"].model.rasteriser == "learned-line"
+    assert PRESETS["note-dropout"].model.dropout > 0
+
+
+def test_preset_returns_a_copy():
+    preset("note-best").model.hidden = 1
+    assert PRESETS["note-best"].model.hidden == 64
+
+
+def test_overrides_are_typed():
+    config = apply_overrides(preset("note-best"), ["lr=0.001", "model.hidden=32", "epochs=2", "amp=true",
+                                                   "model.compositing=max", "aux_angle=0"])
+    assert (config.lr, config.model.hidden, config.epochs, config.amp) == (0.001, 32, 2, True)
+    assert config.model.compositing == "max" and config.aux_angle == 0.0 and isinstance(config.aux_angle, float)
+
+
+@pytest.mark.parametrize("pair, message", [
+    ("learning_rate=1", "unknown config key 'learning_rate'.*model.hidden"),
+    ("model.size=3", "unknown config key 'model.size'"),
+    ("epochs=two", "epochs = 'two' is not a int"),
+    ("epochs=1.5", "is not a int"),
+    ("lr=-1", "lr = -1.0 is invalid"),
+    ("model.kind=transformer", "model.kind = 'transformer' is invalid"),
+    ("model.dropout=1", "model.dropout = 1.0 is invalid"),
+    ("lr", "is not key=value"),
+])
+def test_bad_overrides_are_user_errors(pair, message):
+    with pytest.raises(UserError, match=message):
+        apply_overrides(preset("note-soft-line"), [pair])
+
+
+def test_unknown_config_name():
+    with pytest.raises(UserError, match="unknown config 'note-nope'.*note-best"):
+        preset("note-nope")
+
+
+def test_config_files(tmp_path):
+    toml = tmp_path / "run.toml"
+    toml.write_text('lr = 0.002\nsubset = 100\n[model]\nhidden = 16\nrasteriser = "soft-line"\n')
+    config = apply_file(preset("note-ensemble"), toml)
+    assert (config.lr, config.subset, config.model.hidden) == (0.002, 100, 16)
+    as_json = tmp_path / "run.json"
+    as_json.write_text(json.dumps({"batch_size": 8, "model": {"points": 12}}))
+    config = apply_file(config, as_json)
+    assert (config.batch_size, config.model.points) == (8, 12)
+    broken = tmp_path / "broken.toml"
+    broken.write_text("lr = = 1")
+    with pytest.raises(UserError, match="cannot be parsed"):
+        apply_file(config, broken)
+    yaml = tmp_path / "run.yaml"
+    yaml.write_text("lr: 1")
+    with pytest.raises(UserError, match="neither .toml nor .json"):
+        apply_file(config, yaml)
+    with pytest.raises(UserError, match="config file not found"):
+        apply_file(config, tmp_path / "missing.toml")
+
+
+def test_dict_round_trip():
+    config = apply_overrides(preset("note-best"), ["model.hidden=7"])
+    assert from_dict(json.loads(json.dumps(to_dict(config)))) == config
