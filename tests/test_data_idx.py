@@ -76,7 +76,7 @@ class _RangeHandler(http.server.BaseHTTPRequestHandler):
 def server():
     _RangeHandler.files, _RangeHandler.ranges = {}, []
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _RangeHandler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}/", _RangeHandler
     httpd.shutdown()
