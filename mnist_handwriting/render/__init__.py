@@ -6,10 +6,14 @@
 from __future__ import annotations
 
 from .base import COMPOSITING, Rasteriser, composite
+from .distance_field import DistanceFieldRasteriser
+from .learned_line import LearnedLineRasteriser
 from .soft_lines import SoftLineRasteriser
 
 RASTERISERS: dict[str, type] = {
     "soft-line": SoftLineRasteriser,
+    "learned-line": LearnedLineRasteriser,
+    "distance-field": DistanceFieldRasteriser,
 }
 """Rasteriser classes by the name used in configs and on the command line."""
 
@@ -23,4 +27,5 @@ def make_rasteriser(name: str, size: int = 28, **options) -> Rasteriser:
     return cls(size=size, **options)
 
 
-__all__ = ["COMPOSITING", "RASTERISERS", "Rasteriser", "SoftLineRasteriser", "composite", "make_rasteriser"]
+__all__ = ["COMPOSITING", "RASTERISERS", "DistanceFieldRasteriser", "LearnedLineRasteriser", "Rasteriser",
+           "SoftLineRasteriser", "composite", "make_rasteriser"]

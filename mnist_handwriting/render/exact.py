@@ -1,7 +1,9 @@
 """Exact (non-differentiable) rasteriser: 1-pixel lines between consecutive pen-down points.
 
 Used for evaluation, exports, pictures, the human-data renders and as ground truth in
-the tests of the soft rasterisers. NumPy + scikit-image; any output size.
+the tests of the soft rasterisers. NumPy + scikit-image; any output size. With
+``pen_width`` lines are drawn thick and anti-aliased from the exact distance of each pixel
+centre to the segments (torch, see :mod:`.geometry`).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import numpy as np
 from skimage.draw import line, line_aa
 
 from ..strokes import PIXELS
+from .geometry import squared_distance_to_segments
 
 
 def _pixel_coords(xy: np.ndarray, size: int) -> np.ndarray:
@@ -17,16 +20,35 @@ def _pixel_coords(xy: np.ndarray, size: int) -> np.ndarray:
     return np.clip(np.floor(xy * size), 0, size - 1).astype(np.int64)
 
 
-def draw_trajectory(points: np.ndarray, size: int = PIXELS, antialias: bool = False) -> np.ndarray:
+def _thick(points: np.ndarray, size: int, pen_width: float) -> np.ndarray:
+    """Anti-aliased lines ``pen_width`` pixels wide: ink = clip(width/2 + 1/2 - distance, 0, 1)
+    (a box filter's coverage across the pen's edge), the maximum over segments and dots."""
+    import torch
+
+    joined = points[:-1, 2] <= 0.5
+    starts = np.concatenate([points[:-1][joined, :2], points[:, :2]])
+    ends = np.concatenate([points[1:][joined, :2], points[:, :2]])   # every point is also a dot
+    distance2 = squared_distance_to_segments(torch.from_numpy(starts)[None], torch.from_numpy(ends)[None], size)
+    distance = distance2[0].amin(0).sqrt().numpy() * size
+    return np.clip(pen_width / 2 + 0.5 - distance, 0.0, 1.0).astype(np.float32)
+
+
+def draw_trajectory(points: np.ndarray, size: int = PIXELS, antialias: bool = False,
+                    pen_width: float | None = None) -> np.ndarray:
     """Draw one trajectory ``points: (T, 3)`` as ``(size, size)`` float32 ink in [0, 1].
 
     Segments join consecutive points unless the first has ``pen_up = 1``; an isolated
     pen-down point (a dot) marks its own pixel. ``antialias`` uses Xiaolin Wu lines.
+    ``pen_width`` (in output pixels, > 0) draws anti-aliased lines of that width instead.
     """
     points = np.asarray(points, dtype=np.float64)
     image = np.zeros((size, size), np.float32)
     if len(points) == 0:
         return image
+    if pen_width is not None:
+        if not pen_width > 0:
+            raise ValueError(f"pen_width must be > 0 pixels, got {pen_width}")
+        return _thick(points, size, pen_width)
     pixels = _pixel_coords(points[:, :2], size)
     if antialias:
         ends = points[:, :2] * size - 0.5
@@ -44,7 +66,8 @@ def draw_trajectory(points: np.ndarray, size: int = PIXELS, antialias: bool = Fa
     return image
 
 
-def draw_batch(points: np.ndarray, size: int = PIXELS, antialias: bool = False) -> np.ndarray:
+def draw_batch(points: np.ndarray, size: int = PIXELS, antialias: bool = False,
+               pen_width: float | None = None) -> np.ndarray:
     """Draw ``points: (N, T, 3)`` (or a list of ``(T_i, 3)``) as ``(N, size, size)`` float32."""
-    return np.stack([draw_trajectory(p, size, antialias) for p in points]) if len(points) else \
+    return np.stack([draw_trajectory(p, size, antialias, pen_width) for p in points]) if len(points) else \
         np.zeros((0, size, size), np.float32)

@@ -39,12 +39,13 @@ def squared_distance_to_segments(starts: torch.Tensor, ends: torch.Tensor, size:
 
     ``starts, ends: (B, K, 2)`` -> ``(B, K, size, size)`` indexed [row, column], in unit-square
     units squared. A zero-length segment is its start point: the projection parameter is
-    ``dot / max(length², tiny)``, which is exactly 0 there and keeps gradients finite.
+    ``dot / max(length², eps / size²)`` (``eps`` of the dtype), exactly 0 there, with
+    finite gradients.
     """
     centres = pixel_centres(size, starts)
     direction = ends - starts
     length2 = (direction ** 2).sum(-1)
-    safe_length2 = length2.clamp_min(torch.finfo(starts.dtype).tiny ** 0.5)
+    safe_length2 = length2.clamp_min(torch.finfo(starts.dtype).eps / size ** 2)
     # Offsets of pixel centres from the start, separable in x (columns) and y (rows).
     off_x = centres.view(1, 1, 1, size) - starts[..., 0, None, None]
     off_y = centres.view(1, 1, size, 1) - starts[..., 1, None, None]
