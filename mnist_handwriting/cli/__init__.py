@@ -21,6 +21,7 @@ SUBCOMMANDS = (
     "convert",
     "train-classifier",
     "train",
+    "train-renderer",
 )
 """Modules of ``mnist_handwriting.cli`` that each register one subcommand, in help order."""
 
