@@ -1,0 +1,64 @@
+"""``mnist-handwriting write``: a number in handwriting, or a training set of random numbers."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..convert import load_converter
+from ..errors import UserError
+from ..formats import output_path
+from ..write import OUTPUT_SUFFIXES, DigitPool, random_numbers, save_writing, write_text
+from .common import add_data_options, add_model_options, converter_spec, torch_device
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "write", help="write a number in handwriting (or make a set of random ones)",
+        description="Write a number (digits, spaces and . , - + / :) as one pen trajectory: each digit is a real "
+                    "thinned MNIST test image of its class, converted to strokes, set on a shared baseline with "
+                    "slight jitter; the pen is lifted between characters. With --random-numbers N, write N random "
+                    "numbers into one .npz (points, offsets, texts, widths) for handwriting-synthesis training.")
+    parser.add_argument("text", nargs="?", help="the number to write, e.g. 2026 or '3.14'")
+    parser.add_argument("--out", metavar="PATH",
+                        help=f"output, by suffix: {', '.join(OUTPUT_SUFFIXES)} (default: number.svg, "
+                             "or numbers.npz with --random-numbers)")
+    parser.add_argument("--gif", metavar="PATH", help="also write an animation of the writing (one number only)")
+    parser.add_argument("--style", type=int, metavar="N",
+                        help="use the N-th image of each digit class, a consistent writer (default: random images)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed for images, jitter and numbers (default: 0)")
+    parser.add_argument("--fps", type=int, default=10, help="animation frames per second (default: 10)")
+    parser.add_argument("--dataset", default="mnist-test", choices=("mnist-test", "mnist-train"),
+                        help="thinned MNIST split the digits come from (default: mnist-test)")
+    group = parser.add_argument_group("random numbers")
+    group.add_argument("--random-numbers", type=int, metavar="N", help="write N random numbers instead of TEXT")
+    group.add_argument("--min-digits", type=int, default=1, help="fewest digits per random number (default: 1)")
+    group.add_argument("--max-digits", type=int, default=6, help="most digits per random number (default: 6)")
+    group.add_argument("--punctuation", type=float, default=0.0,
+                       help="probability that a random number gets one of . , - / : inside (default: 0)")
+    group.add_argument("--batch-size", type=int, default=1024, help="digits converted at once (default: 1024)")
+    add_model_options(parser)
+    add_data_options(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> None:
+    if (args.text is None) == (args.random_numbers is None):
+        raise UserError("give either a TEXT to write or --random-numbers N", "e.g. `write 2026` or "
+                        "`write --random-numbers 1000 --out numbers.npz`")
+    many = args.random_numbers is not None
+    out = output_path(args.out or ("numbers.npz" if many else "number.svg"))
+    gif = output_path(args.gif) if args.gif else None
+    converter = load_converter(converter_spec(args), torch_device(args.device), args.points)
+    pool = DigitPool.from_dataset(args.dataset, args.data_dir, args.cache_dir)
+    if many:
+        writings = random_numbers(args.random_numbers, converter, pool, min_digits=args.min_digits,
+                                  max_digits=args.max_digits, punctuation=args.punctuation, style=args.style,
+                                  seed=args.seed, batch_size=args.batch_size)
+    else:
+        writings = [write_text(args.text, converter, pool, style=args.style, seed=args.seed)]
+    save_writing(out, writings, args.fps)
+    if gif is not None:
+        save_writing(gif, writings, args.fps)
+    points = sum(len(w.points) for w in writings)
+    what = f"{len(writings)} numbers" if many else repr(args.text)
+    print(f"wrote {what} to {out}" + (f" and {gif}" if gif else "") + f" ({points} points, {converter.name})")

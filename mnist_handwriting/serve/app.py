@@ -1,0 +1,189 @@
+"""What the web page asks for, as plain functions of parsed JSON: draw, write, gallery.
+
+:class:`App` holds the converter, the classifier and the digit pool (loaded on first use,
+so the page works without the data or a shipped classifier until an endpoint needs them).
+Every bad input raises :class:`RequestError` with an HTTP status and a one-line message;
+the HTTP layer (:mod:`.server`) turns it into a JSON error reply.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import UserError
+
+MAX_SIDE = 1024
+"""Largest accepted image side, pixels (the page's canvas is 280)."""
+MAX_GALLERY = 48
+"""Most digits one gallery request may ask for."""
+
+
+class RequestError(Exception):
+    """A request the server refuses: ``status`` (4xx/5xx) and a one-line ``message``."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def _field(payload: dict, name: str, kind: type, default=None, low: int | None = None, high: int | None = None):
+    """``payload[name]`` checked to be ``kind`` (and within ``low..high`` for ints), else ``default``."""
+    value = payload.get(name, default)
+    if value is None:
+        return default
+    if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
+        raise RequestError(400, f"'{name}' must be an integer, got {type(value).__name__}")
+    if kind is str and not isinstance(value, str):
+        raise RequestError(400, f"'{name}' must be a string, got {type(value).__name__}")
+    if kind is int and ((low is not None and value < low) or (high is not None and value > high)):
+        raise RequestError(400, f"'{name}' must be between {low} and {high}, got {value}")
+    return value
+
+
+def _decode_png(text: str) -> np.ndarray:
+    """A base64 image (optionally a ``data:`` URL) as grayscale floats in [0, 1]; transparency is paper."""
+    from PIL import Image, UnidentifiedImageError
+
+    if text.startswith("data:"):
+        text = text.partition(",")[2]
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise RequestError(400, "'image' is not valid base64") from None
+    try:
+        with Image.open(io.BytesIO(raw)) as image:
+            # Check the declared size before decoding: a tiny file can declare a huge image.
+            if max(image.size) > MAX_SIDE or min(image.size) < 1:
+                raise RequestError(413, f"image is {image.size[0]}x{image.size[1]} px; the limit is {MAX_SIDE} a side")
+            image = image.convert("RGBA")
+            paper = Image.new("RGBA", image.size, (255, 255, 255, 255))
+            return np.asarray(Image.alpha_composite(paper, image).convert("L"), np.float32) / 255.0
+    except (UnidentifiedImageError, OSError, ValueError) as error:
+        raise RequestError(400, f"'image' is not a readable PNG/JPEG image ({error})") from None
+
+
+def _pixels(value) -> np.ndarray:
+    """A 2-D list of numbers (0..1 or 0..255) as a float array, checked."""
+    if not isinstance(value, list) or not value or not all(isinstance(row, list) for row in value):
+        raise RequestError(400, "'pixels' must be a non-empty 2-D array (a list of rows)")
+    if len(value) > MAX_SIDE or max(len(row) for row in value) > MAX_SIDE:
+        raise RequestError(413, f"'pixels' is larger than {MAX_SIDE} a side")
+    if len({len(row) for row in value}) != 1 or not value[0]:
+        raise RequestError(400, "'pixels' rows must all have the same, non-zero length")
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for row in value for v in row):
+        raise RequestError(400, "'pixels' must hold only numbers")
+    array = np.asarray(value, np.float32)
+    if not np.all(np.isfinite(array)) or array.min() < 0 or array.max() > 255:
+        raise RequestError(400, "'pixels' values must be finite and within 0..255")
+    return array
+
+
+def _points_json(points: np.ndarray) -> list[list[float]]:
+    return [[round(float(x), 5), round(float(y), 5), int(p)] for x, y, p in points]
+
+
+@dataclass
+class App:
+    """The server's state: ``converter`` (see :func:`..convert.load_converter`) and what loads lazily.
+
+    ``classifier``: a model for :func:`..models.classifier.predict`, or ``None`` to load the
+    shipped one when a drawing comes without a label. ``pool``: a :class:`..write.DigitPool`,
+    or ``None`` to load the thinned MNIST test digits from ``data_dir`` / ``cache_dir``.
+    """
+
+    converter: object
+    classifier: object = None
+    pool: object = None
+    data_dir: str | None = None
+    cache_dir: str | None = None
+    device: str = "cpu"
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def _convert(self, images: np.ndarray, labels: np.ndarray) -> np.ndarray:
+        with self._lock:  # one conversion at a time: models are not re-entrant and the CPU is shared
+            return self.converter.convert(images, labels)
+
+    def _classify(self, image: np.ndarray) -> tuple[int, float]:
+        from ..models.classifier import load_classifier, predict
+
+        with self._lock:
+            if self.classifier is None:
+                try:
+                    self.classifier = load_classifier(self.device)
+                except UserError as error:
+                    raise RequestError(503, f"no classifier to label the drawing ({error}); choose the digit") from None
+            labels, probabilities = predict(self.classifier, image[None])
+        return int(labels[0]), float(probabilities[0, labels[0]])
+
+    def _pool(self):
+        from ..write import DigitPool
+
+        with self._lock:
+            if self.pool is None:
+                try:
+                    self.pool = DigitPool.from_dataset("mnist-test", self.data_dir, self.cache_dir)
+                except UserError as error:
+                    raise RequestError(503, f"the MNIST digits are not available ({error})") from None
+            return self.pool
+
+    def draw(self, payload: dict) -> dict:
+        """A drawn digit (``image``: base64 PNG, or ``pixels``: 2-D array; optional ``label``) to its trajectory."""
+        from ..data.preprocess import prepare
+        from ..export.stroke3 import to_stroke3
+        from ..export.svg import to_svg
+
+        if ("image" in payload) == ("pixels" in payload):
+            raise RequestError(400, "give exactly one of 'image' (base64 PNG) or 'pixels' (2-D array)")
+        label = _field(payload, "label", int, low=0, high=9)
+        if "image" in payload:
+            gray = _decode_png(_field(payload, "image", str))
+        else:
+            gray = _pixels(payload["pixels"])
+        try:
+            image = prepare(gray)
+        except UserError as error:
+            raise RequestError(400, str(error)) from None
+        predicted, confidence = label is None, 1.0
+        if predicted:
+            label, confidence = self._classify(image)
+        points = self._convert(image[None], np.array([label], np.int64))[0]
+        return {"label": label, "predicted": predicted, "confidence": round(confidence, 4),
+                "input": (image > 0).astype(int).tolist(), "points": _points_json(points),
+                "svg": to_svg(points, label), "stroke3": to_stroke3(points).tolist(),
+                "converter": self.converter.name}
+
+    def write(self, payload: dict) -> dict:
+        """``text`` (optional ``style``, ``seed``) written as one trajectory in the writing frame."""
+        from ..export.stroke3 import to_stroke3
+        from ..write import check_text, to_svg, write_text
+
+        text = _field(payload, "text", str)
+        style = _field(payload, "style", int, low=0, high=10**6)
+        seed = _field(payload, "seed", int, 0, low=0, high=2**31 - 1)
+        try:
+            check_text(text or "")
+        except UserError as error:
+            raise RequestError(400, str(error)) from None
+        pool = self._pool()
+        with self._lock:
+            writing = write_text(text, self.converter, pool, style=style, seed=seed)
+        return {"text": writing.text, "width": round(writing.width, 5), "points": _points_json(writing.points),
+                "spans": [list(s) for s in writing.spans], "svg": to_svg(writing),
+                "stroke3": to_stroke3(writing.points).tolist(), "converter": self.converter.name}
+
+    def gallery(self, count: int = 12, seed: int = 0) -> dict:
+        """``count`` random thinned MNIST test digits with their converted trajectories."""
+        if not 1 <= count <= MAX_GALLERY:
+            raise RequestError(400, f"'count' must be between 1 and {MAX_GALLERY}, got {count}")
+        pool = self._pool()
+        index = np.random.default_rng(seed).choice(len(pool.labels), size=count, replace=False)
+        points = self._convert(pool.images[index], pool.labels[index])
+        return {"digits": [{"index": int(i), "label": int(pool.labels[i]), "points": _points_json(p)}
+                           for i, p in zip(index, points)], "converter": self.converter.name}
