@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import shlex
-import sys
 
 from .common import add_data_options, add_run_options, torch_device
 
@@ -30,6 +29,19 @@ def register(subparsers) -> None:
     parser.set_defaults(func=run)
 
 
+def reproducing_command(args: argparse.Namespace) -> str:
+    """The command line that reproduces this run (stored with the weights), rebuilt from ``args``."""
+    words = ["mnist-handwriting", "train", "--config", args.config]
+    for flag, value in (("--subset", args.subset), ("--max-steps", args.max_steps), ("--epochs", args.epochs),
+                        ("--config-file", args.config_file), ("--resume", args.resume)):
+        if value is not None:
+            words += [flag, str(value)]
+    for pair in args.overrides:
+        words += ["--set", pair]
+    words += ["--seed", str(args.seed), "--device", args.device, "--out", args.out]
+    return shlex.join(words)
+
+
 def run(args: argparse.Namespace) -> None:
     from ..train import config as configs
     from ..train.loop import train
@@ -46,7 +58,7 @@ def run(args: argparse.Namespace) -> None:
     extra = [f"{key}={value}" for key, value in (("subset", args.subset), ("max_steps", args.max_steps),
                                                   ("epochs", args.epochs)) if value is not None]
     configs.apply_overrides(config, args.overrides + extra)
-    command = shlex.join(["mnist-handwriting"] + sys.argv[1:])
+    command = reproducing_command(args)
     summary = train(config, args.resume or args.out, device=torch_device(args.device), seed=args.seed,
                     data_dir=args.data_dir, cache_dir=args.cache_dir, resume=bool(args.resume), command=command,
                     tensorboard=not args.no_tensorboard)

@@ -255,6 +255,7 @@ def train(config: configs.TrainConfig, out_dir: str | Path, *, device="cpu", see
         log.close()
     if world > 1:
         torch.distributed.barrier()
+        torch.distributed.destroy_process_group()
     return summary
 
 
