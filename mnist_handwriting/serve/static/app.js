@@ -121,7 +121,7 @@ pad.addEventListener("pointerdown", (event) => {
   pad.setPointerCapture(event.pointerId);
   const [x, y] = padPoint(event);
   pen.strokeStyle = "#000";
-  pen.lineWidth = 18;
+  pen.lineWidth = 24;  // ~2.3 px once a full-height digit is scaled into MNIST's 20-px box, like MNIST strokes
   pen.lineCap = "round";
   pen.lineJoin = "round";
   pen.beginPath();

@@ -1,0 +1,73 @@
+"""End to end in a real headless chromium: draw a stroke on the page and watch it written.
+
+Needs Debian's browser (``apt-get install -y chromium chromium-driver``); skipped without it.
+Set ``MNIST_HANDWRITING_SCREENSHOT=docs/figures/serve-page.png`` to save a screenshot.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+from browser_driver import WebDriver, find_browser
+
+from mnist_handwriting.convert import load_converter
+from mnist_handwriting.paths import WEIGHTS_DIR
+from mnist_handwriting.serve.app import App
+from mnist_handwriting.serve.server import make_server
+
+BROWSER = find_browser()
+pytestmark = pytest.mark.skipif(BROWSER is None, reason="needs chromium and chromedriver "
+                                "(apt-get install -y chromium chromium-driver)")
+
+
+@pytest.fixture()
+def page_url(cache_dir):
+    # The tracer needs no weights; the gallery shows the shared data when it is found.
+    server = make_server(App(load_converter("trace"), cache_dir=cache_dir), port=0, quiet=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+def test_draw_a_stroke_and_watch_it_written(page_url):
+    classifier_shipped = (WEIGHTS_DIR / "classifier.safetensors").is_file()
+    with WebDriver(*BROWSER) as browser:
+        browser.open(page_url)
+        assert browser.script("return document.title") == "mnist-handwriting"
+        if not classifier_shipped:  # no classifier to recognise the digit: say which one it is
+            browser.script("document.getElementById('label-choice').value = '1'")
+        # A "1": a slanted stroke down the pad (offsets in px from the pad's centre).
+        browser.drag("#pad", [(10, -100), (6, -50), (2, 0), (-2, 50), (-6, 100)])
+        browser.wait_for("return document.getElementById('trajectory').dataset.state === 'done'")
+        label = browser.script("return document.getElementById('label').textContent")
+        source = browser.script("return document.getElementById('label-source').textContent")
+        drawn = browser.script("return Number(document.getElementById('trajectory').dataset.drawn)")
+        rows = browser.script("return document.querySelectorAll('#points tbody tr').length")
+        inked = browser.script("""
+            const c = document.getElementById('trajectory');
+            const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+            return n;""")
+        message = browser.script("return document.getElementById('message').textContent")
+        assert message == ""
+        assert label in tuple("0123456789")
+        assert ("recognised" in source) == classifier_shipped
+        if not classifier_shipped:
+            assert label == "1"
+        assert drawn == rows == 20          # the tracer's 20 points, all animated and listed
+        assert inked > 200                  # the trajectory canvas really holds strokes
+        assert browser.script("return !document.getElementById('downloads').hidden")
+        screenshot = os.environ.get("MNIST_HANDWRITING_SCREENSHOT")
+        if screenshot:
+            browser.script("document.getElementById('write-form').requestSubmit()")
+            browser.wait_for("const s = document.getElementById('writing').dataset.state;"
+                             "return s === 'done' || document.getElementById('message').textContent !== ''")
+            browser.wait_for("return [...document.querySelectorAll('#gallery canvas')]"
+                             ".every(c => c.dataset.state === 'done') || document.getElementById('gallery')"
+                             ".textContent !== ''")
+            with open(screenshot, "wb") as out:
+                out.write(browser.screenshot())
