@@ -127,3 +127,15 @@ def test_parquet_without_pyarrow_says_how_to_install_it(tmp_path, monkeypatch):
     with pytest.raises(UserError, match=r"pip install 'mnist-handwriting\[parquet\]'"):
         export(np.stack([CORNERS]), np.array([1]), "parquet", tmp_path / "hf")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_parquet_reader_rejects_ragged_trajectories(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    (tmp_path / "hf" / "data").mkdir(parents=True)
+    rows = [[[0.1, 0.1, 1.0]], [[0.1, 0.1, 0.0], [0.2, 0.2, 1.0]]]
+    pq.write_table(pa.table({"index": [0, 1], "label": [1, 2], "points": rows}),
+                   tmp_path / "hf" / "data" / "train.parquet")
+    with pytest.raises(UserError, match="different numbers of points"):
+        read_export(tmp_path / "hf", "parquet")

@@ -38,6 +38,7 @@ sequence data" by Edwin D. de Jong (CC BY-SA 3.0), itself derived from the MNIST
 def _pyarrow():
     try:
         import pyarrow
+        import pyarrow.compute
         import pyarrow.parquet
     except ImportError:
         raise UserError("the parquet export needs pyarrow, which is not installed",
@@ -95,8 +96,15 @@ def read(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     index = table["index"].to_numpy()
     if sorted(index.tolist()) != list(range(len(index))):
         raise UserError(f"{path}: the index column is not a permutation of the rows", "export it again")
-    rows = table["points"].to_pylist()
     labels = table["label"].to_numpy()
     order = np.argsort(index)
-    return stack_drawings([np.array(rows[i], np.float32).reshape(-1, 3) for i in order], labels[order].tolist(),
-                          str(path))
+    column = table["points"].combine_chunks()
+    rows = column.flatten()
+    steps = set(pa.compute.list_value_length(column).to_numpy().tolist())
+    if len(column) == 0 or len(steps) > 1 or set(pa.compute.list_value_length(rows).to_numpy().tolist()) != {3}:
+        # The general path: empty tables, ragged or malformed rows get stack_drawings' checks.
+        nested = column.to_pylist()
+        return stack_drawings([np.array(nested[i], np.float32).reshape(-1, 3) for i in order], labels[order].tolist(),
+                              str(path))
+    points = rows.flatten().to_numpy(zero_copy_only=False).reshape(len(column), steps.pop(), 3)
+    return check_input(points[order], labels[order], str(path))
