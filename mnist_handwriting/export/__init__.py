@@ -9,7 +9,6 @@ exactly.
 
 from __future__ import annotations
 
-import importlib
 import os
 from pathlib import Path
 from types import ModuleType
@@ -17,22 +16,12 @@ from types import ModuleType
 import numpy as np
 
 from ..errors import UserError
+from . import inkml, ndjson, npz, parquet, stroke3, svg
 
-FORMAT_NAMES = ("npz", "stroke3", "ndjson", "svg", "inkml", "parquet")
-
-
-class _Formats(dict):
-    """``FORMATS[name]`` imports the format's module on first use (no work at package import)."""
-
-    def __missing__(self, name: str) -> ModuleType:
-        if name not in FORMAT_NAMES:
-            raise KeyError(name)
-        module = importlib.import_module(f"{__name__}.{name}")
-        self[name] = module
-        return module
-
-
-FORMATS: dict[str, ModuleType] = _Formats()
+FORMATS: dict[str, ModuleType] = {"npz": npz, "stroke3": stroke3, "ndjson": ndjson, "svg": svg, "inkml": inkml,
+                                  "parquet": parquet}
+"""Format name to its module (pyarrow is imported only when parquet is used)."""
+FORMAT_NAMES = tuple(FORMATS)
 
 
 def format_module(format: str) -> ModuleType:

@@ -16,7 +16,7 @@ from PIL import Image, ImageDraw
 from ..errors import UserError
 from ..formats import check_images, check_labels, check_points
 from ..paths import atomic_write
-from .grid import _font, render_grid
+from .grid import label_font, render_grid
 
 MAX_FPS = 50
 """20 ms per frame, the shortest GIF frame browsers honour."""
@@ -68,7 +68,7 @@ def note_animation(images: np.ndarray, points: np.ndarray, reconstructions: np.n
     margin = cell
     base = Image.new("RGB", (margin + count * cell, 3 * cell), "white")
     draw = ImageDraw.Draw(base)
-    font = _font(max(10, cell // 7))
+    font = label_font(max(10, cell // 7))
     for row, title in enumerate(("input", "drawing", "output")):
         draw.text((4, row * cell + cell // 2 - 6), title, fill=(0, 0, 0), font=font)
     for n in range(count):

@@ -37,7 +37,8 @@ def order_colour(t: float) -> tuple[int, int, int]:
     return tuple(int(round(c)) for c in mix)
 
 
-def _font(size: int) -> ImageFont.ImageFont:
+def label_font(size: int) -> ImageFont.ImageFont:
+    """Pillow's built-in font at ``size`` px where supported."""
     try:
         return ImageFont.load_default(size=size)
     except TypeError:  # Pillow < 10.1 has only the fixed bitmap font
@@ -115,7 +116,7 @@ def render_grid(points: np.ndarray, labels=None, images=None, columns: int = 10,
     canvas = canvas.resize((columns * cell, rows * cell), Image.LANCZOS)
     if labels is not None:
         draw = ImageDraw.Draw(canvas)
-        font = _font(max(10, cell // 6))
+        font = label_font(max(10, cell // 6))
         for n in range(count):
             text, colour = str(int(labels[n])), (0, 0, 0)
             if predicted_labels is not None and int(predicted_labels[n]) != int(labels[n]):
