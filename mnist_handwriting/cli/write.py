@@ -7,7 +7,7 @@ import argparse
 from ..convert import load_converter
 from ..errors import UserError
 from ..formats import output_path
-from ..write import OUTPUT_SUFFIXES, DigitPool, random_numbers, save_writing, write_text
+from ..write import OUTPUT_SUFFIXES, DigitPool, check_text, random_numbers, save_writing, write_text
 from .common import add_data_options, add_model_options, converter_spec, torch_device
 
 
@@ -46,6 +46,8 @@ def run(args: argparse.Namespace) -> None:
         raise UserError("give either a TEXT to write or --random-numbers N", "e.g. `write 2026` or "
                         "`write --random-numbers 1000 --out numbers.npz`")
     many = args.random_numbers is not None
+    if not many:
+        check_text(args.text)  # before the slow loading of the model and the digits
     out = output_path(args.out or ("numbers.npz" if many else "number.svg"))
     gif = output_path(args.gif) if args.gif else None
     converter = load_converter(converter_spec(args), torch_device(args.device), args.points)
