@@ -43,6 +43,7 @@ def test_overrides_are_typed():
     ("model.kind=transformer", "model.kind = 'transformer' is invalid"),
     ("model.dropout=1", "model.dropout = 1.0 is invalid"),
     ("lr", "is not key=value"),
+    ("save_dtype=int8", "save_dtype = .int8. is invalid"),
 ])
 def test_bad_overrides_are_user_errors(pair, message):
     with pytest.raises(UserError, match=message):

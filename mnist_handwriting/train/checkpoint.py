@@ -17,14 +17,14 @@ ADAM_STATE = ("step", "exp_avg", "exp_avg_sq")
 
 
 def save_checkpoint(out_dir: Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer, *,
-                    step: int, pretrained: int, config: dict) -> Path:
+                    step: int, pretrained: int, seconds: float, config: dict) -> Path:
     """Write ``out_dir/checkpoint.safetensors`` atomically; return its path."""
     tensors = {f"model.{name}": value.detach().cpu().contiguous() for name, value in model.state_dict().items()}
     for index, state in optimizer.state_dict()["state"].items():
         for key in ADAM_STATE:
             tensors[f"optim.{index}.{key}"] = torch.as_tensor(state[key]).detach().cpu().reshape(-1).contiguous()
     tensors["rng.cpu"] = torch.get_rng_state()
-    metadata = {"step": str(step), "pretrained": str(pretrained), "config": json.dumps(config)}
+    metadata = {"step": str(step), "pretrained": str(pretrained), "seconds": repr(seconds), "config": json.dumps(config)}
     path = out_dir / CHECKPOINT
     with atomic_write(path) as temp:
         save_file(tensors, str(temp), metadata=metadata)
@@ -32,7 +32,7 @@ def save_checkpoint(out_dir: Path, model: torch.nn.Module, optimizer: torch.opti
 
 
 def load_checkpoint(run_dir: Path) -> tuple[dict, dict]:
-    """``run_dir/checkpoint.safetensors`` -> (tensors, metadata with step/pretrained as int and config as dict)."""
+    """``run_dir/checkpoint.safetensors`` -> (tensors, info: step, pretrained, seconds trained so far, config dict)."""
     path = Path(run_dir) / CHECKPOINT
     if not path.is_file():
         raise UserError(f"no checkpoint in {run_dir} ({CHECKPOINT} missing)", "pass the --out folder of an earlier train run")
@@ -41,7 +41,7 @@ def load_checkpoint(run_dir: Path) -> tuple[dict, dict]:
             metadata = dict(handle.metadata() or {})
         tensors = load_file(str(path))
         info = {"step": int(metadata["step"]), "pretrained": int(metadata["pretrained"]),
-                "config": json.loads(metadata["config"])}
+                "seconds": float(metadata.get("seconds", 0.0)), "config": json.loads(metadata["config"])}
     except (SafetensorError, OSError, KeyError, ValueError) as error:
         raise UserError(f"{path} is not a readable training checkpoint ({error})", "start a new run") from None
     return tensors, info

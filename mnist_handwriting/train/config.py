@@ -19,6 +19,11 @@ from ..errors import UserError
 from ..models import ModelConfig
 
 
+SAVE_DTYPES = ("float32", "float16")
+RESUME_MAY_CHANGE = ("epochs", "max_steps", "eval_digits", "log_every", "save_dtype")
+"""Fields a resumed run takes from the new command line; all others come from the checkpoint."""
+
+
 @dataclass
 class TrainConfig:
     """A full training run: the model plus optimisation, data and schedule."""
@@ -35,11 +40,14 @@ class TrainConfig:
     max_steps: int = 0                  # stop after this many reconstruction steps in total; 0 = full schedule
     eval_digits: int = 10000            # test digits for the final reconstruction MSE; 0 = skip
     amp: bool = False                   # CUDA only: bfloat16 autocast for the model's matmuls
+    save_dtype: str = "float32"         # dtype of model.safetensors: "float32" or "float16" (half the size)
     log_every: int = 20                 # reconstruction steps between JSONL / TensorBoard log lines
 
     def validate(self) -> "TrainConfig":
         """Raise UserError on impossible values; return self."""
         self.model.validate()
+        if self.save_dtype not in SAVE_DTYPES:
+            raise UserError(f"save_dtype = {self.save_dtype!r} is invalid", f"use {' or '.join(SAVE_DTYPES)}")
         for name in ("lr",):
             if not getattr(self, name) > 0:
                 raise UserError(f"{name} = {getattr(self, name)!r} is invalid", "use a positive number")

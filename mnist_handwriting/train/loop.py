@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import platform
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -193,7 +194,8 @@ def train(config: configs.TrainConfig, out_dir: str | Path, *, device="cpu", see
     if resume:
         tensors, saved = load_checkpoint(out_dir)
         resumed = configs.from_dict(saved["config"])
-        resumed.epochs, resumed.max_steps = config.epochs, config.max_steps   # the schedule may be extended
+        for name in configs.RESUME_MAY_CHANGE:   # e.g. the schedule may be extended
+            setattr(resumed, name, getattr(config, name))
         config = resumed
     config.validate()
     if rank == 0:
@@ -208,16 +210,16 @@ def train(config: configs.TrainConfig, out_dir: str | Path, *, device="cpu", see
         wrapped = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
     trainer = Trainer(config, model, device, wrapped)
     train_set, test_set, human = _load_sets(config, device, data_dir, cache_dir)
-    step, pretrained = 0, 0
+    step, pretrained, earlier = 0, 0, 0.0
     if saved is not None:
         restore(tensors, model, trainer.optimizer, out_dir)
-        step, pretrained = saved["step"], saved["pretrained"]
+        step, pretrained, earlier = saved["step"], saved["pretrained"], saved["seconds"]
     per_epoch = steps_per_epoch(len(train_set), config.batch_size)
     total = config.epochs * per_epoch
     if config.max_steps:
         total = min(total, config.max_steps)
     log = RunLog(out_dir, rank == 0, tensorboard)
-    started = time.perf_counter()
+    started = time.perf_counter() - earlier   # seconds count the whole run across resumes
     model.train()
     try:
         for pretrained in tqdm(range(pretrained, config.human_pretrain_steps if human else 0), initial=pretrained,
@@ -244,10 +246,10 @@ def train(config: configs.TrainConfig, out_dir: str | Path, *, device="cpu", see
                 running = {}
             if rank == 0 and ((step + 1) % per_epoch == 0 or step + 1 == total):
                 save_checkpoint(out_dir, model, trainer.optimizer, step=step + 1, pretrained=pretrained,
-                                config=configs.to_dict(config))
+                                seconds=time.perf_counter() - started, config=configs.to_dict(config))
         seconds = time.perf_counter() - started
         summary = {"steps": total, "steps_per_epoch": per_epoch, "train_seconds": round(seconds, 1),
-                   "completed_epochs": total / per_epoch, "world_size": world}
+                   "completed_epochs": round(total / per_epoch, 3), "world_size": world}
         if rank == 0:
             summary.update(_finish(trainer, out_dir, test_set or train_set, test_set is not None, log, command,
                                    total, summary))
@@ -262,12 +264,17 @@ def train(config: configs.TrainConfig, out_dir: str | Path, *, device="cpu", see
 def _finish(trainer: Trainer, out_dir: Path, eval_set: Digits, is_test: bool, log: RunLog, command: str,
             step: int, summary: dict) -> dict:
     """Evaluate, write the model with its metrics and the sample PNG; return the metrics."""
-    metrics = dict(summary, train_config=configs.to_dict(trainer.config))
+    metrics = dict(summary, train_config=configs.to_dict(trainer.config), machine=machine(trainer.device))
+    dtype = getattr(torch, trainer.config.save_dtype)
+    if dtype != torch.float32:   # evaluate the weights as they will be stored
+        with torch.no_grad():
+            for parameter in trainer.model.parameters():
+                parameter.copy_(parameter.to(dtype).float())
     if is_test:
         metrics["test_mse"] = trainer.evaluate(eval_set)
         metrics["test_digits"] = len(eval_set)
         log.write({"phase": "eval", "step": step, "test_mse": metrics["test_mse"]})
-    save_model(trainer.model, out_dir / MODEL_FILE, metrics=metrics, command=command)
+    save_model(trainer.model, out_dir / MODEL_FILE, metrics=metrics, command=command, dtype=dtype)
     sample = Digits(eval_set.images[:SAMPLE_DIGITS], eval_set.labels[:SAMPLE_DIGITS])
     trainer.model.eval()
     with torch.no_grad():
@@ -275,7 +282,13 @@ def _finish(trainer: Trainer, out_dir: Path, eval_set: Digits, is_test: bool, lo
     trainer.model.train()
     save_reconstructions(out_dir / SAMPLES_FILE, sample.images, rendered)
     log.image("samples", reconstruction_grid(sample.images, rendered), step)
-    return {key: value for key, value in metrics.items() if key not in summary and key != "train_config"}
+    return {key: value for key, value in metrics.items() if key in ("test_mse", "test_digits")}
+
+
+def machine(device: torch.device) -> str:
+    """One line naming the hardware and software a run used."""
+    name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"cpu x{os.cpu_count()}"
+    return f"{platform.node()} {platform.machine()} {name}, torch {torch.__version__}, {torch.get_num_threads()} threads"
 
 
 __all__ = ["Trainer", "train", "MODEL_FILE", "CONFIG_FILE", "LOG_FILE", "SAMPLES_FILE"]

@@ -1,0 +1,98 @@
+"""Milliseconds per training step at batch 64 for every named config, and the ensemble routed vs masked.
+
+A step is what the training loop does per reconstruction step: forward, rasterise, losses,
+backward, Adam; configs with human samples add their interleaved 32-sample supervised step
+(the note's iteration). Synthetic thin digits, so no data files are needed.
+
+    OMP_NUM_THREADS=2 python benchmarks/train_step.py [--device cuda] [--repeats 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import time
+
+import numpy as np
+import torch
+
+from mnist_handwriting.errors import UserError
+from mnist_handwriting.models import build_model
+from mnist_handwriting.render.exact import draw_trajectory
+from mnist_handwriting.train.config import PRESETS, preset
+from mnist_handwriting.train.data import HumanSamples
+from mnist_handwriting.train.loop import Trainer
+
+
+def synthetic(count: int, points: int, device) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Random 5-point polylines drawn 1 pixel thin: images (count, 28, 28), labels, targets (count, points, 3)."""
+    rng = np.random.default_rng(0)
+    corners = rng.uniform(0.15, 0.85, (count, 5, 3)).astype(np.float32)
+    corners[..., 2] = 0
+    corners[:, -1, 2] = 1
+    images = np.stack([draw_trajectory(c) for c in corners])
+    targets = np.repeat(corners, points // 5 + 1, axis=1)[:, :points]
+    return (torch.from_numpy(images).to(device), torch.from_numpy(rng.integers(0, 10, count)).to(device),
+            torch.from_numpy(targets).to(device))
+
+
+def sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def time_steps(trainer: Trainer, human: HumanSamples | None, images, labels, repeats: int) -> float:
+    """Median milliseconds of one reconstruction step (plus one human step when ``human``)."""
+    def step():
+        trainer.reconstruction_step(images, labels)
+        if human is not None:
+            trainer.human_step(human)
+    for _ in range(3):
+        step()
+    times = []
+    for _ in range(repeats):
+        sync(trainer.device)
+        start = time.perf_counter()
+        step()
+        sync(trainer.device)
+        times.append(time.perf_counter() - start)
+    return 1000 * float(np.median(times))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--repeats", type=int, default=10)
+    parser.add_argument("--configs", nargs="*", default=list(PRESETS))
+    args = parser.parse_args()
+    device = torch.device(args.device)
+    print(f"machine: {platform.node()} {platform.machine()} {platform.processor() or ''} cpus={os.cpu_count()}")
+    print(f"torch: {torch.__version__} threads={torch.get_num_threads()}")
+    print(f"device: {torch.cuda.get_device_name(device) if device.type == 'cuda' else 'cpu'}")
+    images, labels, _ = synthetic(64, 20, device)
+    human_images, human_labels, human_targets = synthetic(32, 20, device)
+    human = HumanSamples(human_images, human_labels, human_targets)
+    for name in args.configs:
+        config = preset(name)
+        torch.manual_seed(0)
+        try:
+            trainer = Trainer(config, build_model(config.model).to(device), device)
+        except UserError as error:
+            print(f"{name:18} skipped: {error}")
+            continue
+        ms = time_steps(trainer, human if config.human_every else None, images, labels, args.repeats)
+        extra = " (+ 32 human samples)" if config.human_every else ""
+        print(f"{name:18} {ms:8.1f} ms/step{extra}")
+    config = preset("note-ensemble")
+    for mode in ("routed", "masked"):
+        torch.manual_seed(0)
+        model = build_model(config.model).to(device)
+        if mode == "masked":
+            model.forward = model.masked_forward
+        trainer = Trainer(config, model, device)
+        print(f"ensemble {mode:9} {time_steps(trainer, None, images, labels, args.repeats):8.1f} ms/step")
+
+
+if __name__ == "__main__":
+    main()
