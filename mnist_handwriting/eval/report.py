@@ -1,0 +1,139 @@
+"""Evaluate a converter: reconstruction, human-likeness, legibility and speed (issue 6).
+
+A *converter* has ``name`` and ``convert(images: (B, 28, 28) uint8, labels: (B,) int64)
+-> points: (B, T, 3)`` (see :mod:`mnist_handwriting.convert`). :func:`evaluate` returns
+
+- ``overall``: one flat row of metrics (names in :data:`COLUMNS`), every digit weighted once;
+- ``per_class``: the same row for each digit class ``"0"`` .. ``"9"``;
+- ``counts``: how many digits each part used, and ``name``.
+
+Reconstruction and legibility use the thinned MNIST test digits; human-likeness uses the
+pendigits development writers (never trained on) and, as ``samples_*``, the 32 human samples.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from tqdm import tqdm
+
+from ..render.exact import draw_batch
+from . import metrics
+
+COLUMNS = {
+    "f1": ("F1@1px", "{:.3f}"),
+    "chamfer": ("Chamfer px", "{:.2f}"),
+    "mse": ("MSE", "{:.4f}"),
+    "ldtw": ("LDTW px", "{:.2f}"),
+    "start_error": ("start px", "{:.2f}"),
+    "direction_agreement": ("direction", "{:.1%}"),
+    "stroke_count_error": ("stroke-count err", "{:.3f}"),
+    "samples_ldtw": ("LDTW px (32 samples)", "{:.2f}"),
+    "legibility": ("legibility", "{:.1%}"),
+    "digits_per_second": ("digits/s", "{:,.0f}"),
+}
+"""Metric key -> (table header, format) for :func:`markdown_table`, in column order."""
+
+
+def _convert(converter, images: np.ndarray, labels: np.ndarray, batch_size: int, progress: bool,
+             what: str) -> tuple[np.ndarray, float]:
+    """All ``images`` converted in batches; returns points ``(N, T, 3)`` and the seconds spent converting."""
+    parts, seconds = [], 0.0
+    for start in tqdm(range(0, len(images), batch_size), desc=f"{converter.name}: {what}",
+                      disable=None if progress else True):
+        began = time.perf_counter()
+        parts.append(np.asarray(converter.convert(images[start:start + batch_size], labels[start:start + batch_size]),
+                                np.float32))
+        seconds += time.perf_counter() - began
+    return np.concatenate(parts), seconds
+
+
+def reconstruction_scores(points: np.ndarray, images: np.ndarray) -> dict[str, np.ndarray]:
+    """Per-digit reconstruction metrics of ``points: (N, T, 3)`` against thinned ``images: (N, 28, 28)`` uint8."""
+    drawn = draw_batch(points)
+    target = images.astype(np.float32) / 255.0
+    precision, recall, f1 = metrics.pixel_scores(drawn > 0, images > 0)
+    return {"precision": precision, "recall": recall, "f1": f1,
+            "chamfer": metrics.chamfer_distance(drawn > 0, images > 0),
+            "mse": ((drawn - target) ** 2).mean(axis=(1, 2))}
+
+
+def human_scores(points: np.ndarray, human: list[np.ndarray], count: int = 32) -> dict[str, np.ndarray]:
+    """Per-digit human-likeness of ``points: (N, T, 3)`` against human trajectories ``(T_i, 3)``."""
+    forwards = metrics.ldtw_batch(points, human, count)
+    backwards = metrics.ldtw_batch([metrics.reverse(p) for p in points], human, count)
+    return {"ldtw": forwards,
+            "start_error": np.array([metrics.start_error(p, h) for p, h in zip(points, human)]),
+            "direction_agreement": (forwards < backwards).astype(np.float64),
+            "stroke_count_error": np.array([metrics.stroke_count_error(p, h) for p, h in zip(points, human)],
+                                           np.float64)}
+
+
+def _summarise(scores: dict[str, np.ndarray], labels: np.ndarray, prefix: str, overall: dict, per_class: dict) -> None:
+    """Add the mean of every score, overall and per class, under ``prefix + name``."""
+    for name, values in scores.items():
+        overall[prefix + name] = float(np.mean(values))
+        for digit in range(10):
+            chosen = values[labels == digit]
+            if len(chosen):
+                per_class[str(digit)][prefix + name] = float(np.mean(chosen))
+
+
+def _first(digits, subset: int | None):
+    return digits if subset is None or subset >= len(digits) else digits.subset(slice(0, subset))
+
+
+def evaluate(converter, *, data_dir=None, cache_dir=None, subset: int | None = None, batch_size: int = 256,
+             progress: bool = True, classifier=None) -> dict:
+    """All metrics of ``converter``, overall and per class (see the module docstring).
+
+    ``subset`` keeps the first N test digits and the first N pendigits development digits
+    (the 32 human samples are always used). ``classifier`` defaults to the shipped one
+    (:func:`mnist_handwriting.models.classifier.load_classifier`).
+    """
+    from ..data.human import load_human_samples, load_pendigits, split_by_writer
+    from ..data.stroke_sequences import load_thinned_mnist
+    from ..models.classifier import load_classifier, predict
+
+    if subset is not None and subset < 1:
+        raise ValueError("subset must be a positive number of digits")
+    classifier = classifier if classifier is not None else load_classifier()
+    overall: dict[str, float] = {}
+    per_class: dict[str, dict[str, float]] = {str(d): {} for d in range(10)}
+
+    test = _first(load_thinned_mnist("test", data_dir, cache_dir), subset)
+    points, seconds = _convert(converter, test.images, test.labels, batch_size, progress, "test digits")
+    _summarise(reconstruction_scores(points, test.images), test.labels, "", overall, per_class)
+    readable = predict(classifier, draw_batch(points))[0] == test.labels
+    baseline = predict(classifier, test.images)[0] == test.labels
+    _summarise({"legibility": readable.astype(np.float64), "legibility_thinned": baseline.astype(np.float64)},
+               test.labels, "", overall, per_class)
+
+    dev = _first(split_by_writer(load_pendigits(data_dir, cache_dir))[1], subset)
+    human_points, _ = _convert(converter, dev.images, dev.labels, batch_size, progress, "pendigits dev")
+    _summarise(human_scores(human_points, [dev.trajectory(i) for i in range(len(dev))]), dev.labels, "",
+               overall, per_class)
+
+    samples = load_human_samples(data_dir)
+    sample_points, _ = _convert(converter, samples.images, samples.labels, batch_size, False, "samples")
+    _summarise(human_scores(sample_points, [samples.trajectory(i) for i in range(len(samples))]), samples.labels,
+               "samples_", overall, per_class)
+
+    overall["digits_per_second"] = len(test) / max(seconds, 1e-9)
+    return {"name": converter.name, "overall": overall, "per_class": per_class,
+            "counts": {"test": len(test), "pendigits_dev": len(dev), "samples": len(samples)}}
+
+
+def markdown_table(rows: dict[str, dict], first: str = "method") -> str:
+    """A markdown table: one row per name (its dict of metrics; ``first`` heads the names), columns from :data:`COLUMNS`.
+
+    Columns no row has are left out; a value a row lacks shows as ``-``.
+    """
+    keys = [key for key in COLUMNS if any(key in row for row in rows.values())]
+    lines = [f"| {first} | " + " | ".join(COLUMNS[key][0] for key in keys) + " |",
+             "| --- | " + " | ".join("---:" for _ in keys) + " |"]
+    for name, row in rows.items():
+        cells = [COLUMNS[key][1].format(row[key]) if key in row else "-" for key in keys]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
