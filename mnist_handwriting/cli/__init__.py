@@ -20,6 +20,7 @@ SUBCOMMANDS = (
     "show",
     "convert",
     "train-classifier",
+    "eval",
     "train",
     "train-renderer",
 )
