@@ -131,7 +131,8 @@ def test_interrupted_write_leaves_nothing(tmp_path, monkeypatch, format):
         import pyarrow.parquet
         _interrupt_after(monkeypatch, pyarrow.parquet, "write_table")
     else:
-        _interrupt_after(monkeypatch, module, {"ndjson": "to_record", "svg": "to_svg", "inkml": "to_trace_group"}[format])
+        writer = {"ndjson": "to_record", "svg": "to_svg", "inkml": "to_trace_group"}[format]
+        _interrupt_after(monkeypatch, module, writer)
     splits = np.array(["train"] * 5 + ["test"] * 4)  # two parquet files: the second write is interrupted
     with pytest.raises(KeyboardInterrupt):
         export(sample_points(), np.arange(9), format, out_path(tmp_path, format), split_names=splits, progress=False)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-import numpy as np
-
 from ..export import FORMAT_NAMES, export
 from ..export.common import default_splits
 from ..formats import load_handwriting_file, output_path

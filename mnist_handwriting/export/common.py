@@ -104,7 +104,7 @@ def numbered_files(folder: Path, suffix: str, what: str) -> list[tuple[Path, int
         stem = path.name[: -len(suffix)]
         index, _, label = stem.partition("_")
         if not (index.isdigit() and label.isdigit() and len(label) == 1):
-            raise UserError(f"{path}: name is not INDEX_LABEL{suffix}", f"keep the file names written by `export`")
+            raise UserError(f"{path}: name is not INDEX_LABEL{suffix}", "keep the file names written by `export`")
         found.append((int(index), path, int(label)))
     found.sort()
     if [i for i, _, _ in found] != list(range(len(found))):

@@ -32,7 +32,8 @@ def _hold_frames(fps: int) -> int:
     return max(1, int(fps))
 
 
-def drawing_frames(points: np.ndarray, size: int = 112, labels=None, columns: int = 10, fps: int = 10) -> list[Image.Image]:
+def drawing_frames(points: np.ndarray, size: int = 112, labels=None, columns: int = 10,
+                   fps: int = 10) -> list[Image.Image]:
     """Frames of ``points: (T, 3)`` (or a grid of ``(N, T, 3)``) being drawn point by point, ``size`` px a cell."""
     points = _as_batch(points)
     if labels is not None:
