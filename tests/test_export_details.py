@@ -139,3 +139,15 @@ def test_parquet_reader_rejects_ragged_trajectories(tmp_path):
                    tmp_path / "hf" / "data" / "train.parquet")
     with pytest.raises(UserError, match="different numbers of points"):
         read_export(tmp_path / "hf", "parquet")
+
+
+def test_dataset_card_is_the_yaml_header_then_docs_dataset_md(tmp_path, monkeypatch):
+    from mnist_handwriting.export import parquet
+
+    card = parquet.card_text({"train": 5, "test": 2})
+    assert card.endswith(parquet.CARD.read_text(encoding="utf-8"))
+    assert card.startswith("---\nlicense: cc-by-sa-3.0\n") and "validation" not in card.split("---\n")[1]
+    # An installed wheel has no docs/ folder: the card falls back to the licence and attributions.
+    monkeypatch.setattr(parquet, "CARD", tmp_path / "missing.md")
+    fallback = parquet.card_text({"train": 5})
+    assert fallback.endswith(parquet.CARD_FALLBACK) and "CC BY-SA 3.0" in fallback and "de Jong" in fallback
