@@ -308,8 +308,11 @@ def to_json(writing: Writing) -> str:
         "spans": [list(s) for s in writing.spans]}, indent=1)
 
 
-def writing_frames(writing: Writing, cell: int = 112, fps: int = 10) -> list:
-    """GIF frames of ``writing`` drawn point by point (colours as :mod:`.viz.grid`), the end held a second."""
+def writing_frames(writing: Writing, cell: int = 112, fps: int = 10, max_frames: int = 45) -> list:
+    """GIF frames of ``writing`` being drawn (colours as :mod:`.viz.grid`), the end held a second.
+
+    Long writings add several points a frame, so a GIF has at most ``max_frames`` drawing frames.
+    """
     from PIL import Image, ImageDraw
 
     from .viz.grid import SUPERSAMPLE, draw_cell
@@ -318,7 +321,7 @@ def writing_frames(writing: Writing, cell: int = 112, fps: int = 10) -> list:
     size = (max(1, round(writing.width * cell)), cell)
     steps = len(writing.points)
     frames = []
-    for k in range(1, steps + 1):
+    for k in np.unique(np.linspace(1, steps, min(steps, max_frames)).round().astype(int)):
         canvas = Image.new("RGB", (round(writing.width * big), big), "white")
         draw_cell(ImageDraw.Draw(canvas), writing.points[:k], (0, 0), big, steps - 1, pen=k < steps)
         frames.append(canvas.resize(size, Image.LANCZOS))

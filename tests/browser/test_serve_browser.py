@@ -39,9 +39,9 @@ def test_draw_a_stroke_and_watch_it_written(page_url):
         browser.open(page_url)
         assert browser.script("return document.title") == "mnist-handwriting"
         if not classifier_shipped:  # no classifier to recognise the digit: say which one it is
-            browser.script("document.getElementById('label-choice').value = '1'")
-        # A "1": a slanted stroke down the pad (offsets in px from the pad's centre).
-        browser.drag("#pad", [(10, -100), (6, -50), (2, 0), (-2, 50), (-6, 100)])
+            browser.script("document.getElementById('label-choice').value = '7'")
+        # A "7" in one stroke: across the top, then down to the left (px from the pad's centre).
+        browser.drag("#pad", [(-70, -90), (-20, -92), (30, -93), (70, -95), (45, -40), (20, 15), (0, 60), (-15, 100)])
         browser.wait_for("return document.getElementById('trajectory').dataset.state === 'done'")
         label = browser.script("return document.getElementById('label').textContent")
         source = browser.script("return document.getElementById('label-source').textContent")
@@ -57,7 +57,7 @@ def test_draw_a_stroke_and_watch_it_written(page_url):
         assert label in tuple("0123456789")
         assert ("recognised" in source) == classifier_shipped
         if not classifier_shipped:
-            assert label == "1"
+            assert label == "7"
         assert drawn == rows == 20          # the tracer's 20 points, all animated and listed
         assert inked > 200                  # the trajectory canvas really holds strokes
         assert browser.script("return !document.getElementById('downloads').hidden")
