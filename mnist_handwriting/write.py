@@ -16,6 +16,9 @@ Numbers file (``.npz``, no pickles), for handwriting-synthesis training sets:
 ``points`` float32 ``(P, 3)`` (all writings concatenated, in the writing frame),
 ``offsets`` int64 ``(N + 1,)`` (writing ``i`` is ``points[offsets[i]:offsets[i + 1]]``),
 ``texts`` unicode ``(N,)`` and ``widths`` float32 ``(N,)`` (frame width in cells).
+A name ending in ``.stroke3.npz`` gets sketch-rnn's layout instead (see
+:mod:`mnist_handwriting.export.stroke3`: ``train``/``valid``/``test`` object arrays of int16
+``dx, dy, pen_lifted`` rows, 255 units per digit cell), with ``{split}_texts`` beside them.
 """
 
 from __future__ import annotations
@@ -279,6 +282,46 @@ def load_numbers(path: str | os.PathLike) -> list[Writing]:
             for t, a, b, w in zip(texts, offsets[:-1], offsets[1:], widths)]
 
 
+def save_stroke3(path: str | os.PathLike, writings: list[Writing]) -> Path:
+    """Write ``writings`` in sketch-rnn's stroke-3 layout (module docstring), splits by :func:`.export.common.default_splits`."""
+    from .export.common import SPLITS, default_splits
+    from .export.stroke3 import _object_array, to_stroke3
+
+    if not writings:
+        raise UserError("no writings to save", "write at least one number")
+    names = default_splits(len(writings))
+    arrays = {}
+    for split in SPLITS:
+        chosen = [w for w, name in zip(writings, names) if name == split]
+        arrays[split] = _object_array([to_stroke3(w.points) for w in chosen])
+        arrays[f"{split}_texts"] = np.array([w.text for w in chosen], dtype=str).reshape(-1)
+    with atomic_write(path) as temp:
+        np.savez_compressed(temp, **arrays)
+    return Path(path)
+
+
+def load_stroke3(path: str | os.PathLike) -> list[Writing]:
+    """Inverse of :func:`save_stroke3` (to within ``0.5 / 255`` of a cell), splits in order; widths not kept."""
+    from .export.common import SPLITS
+    from .export.stroke3 import from_stroke3
+
+    path = require_file(path, "stroke-3 numbers file", "give the .stroke3.npz written by `write`")
+    try:
+        # allow_pickle is needed for sketch-rnn's object arrays; only open files you trust.
+        with np.load(path, allow_pickle=True, encoding="latin1") as archive:
+            parts = [(archive[split], archive[f"{split}_texts"]) for split in SPLITS]
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as error:
+        raise UserError(f"{path}: not a stroke-3 numbers file ({error})", "write it again with `write`") from None
+    writings = []
+    for drawings, texts in parts:
+        if len(drawings) != len(texts):
+            raise UserError(f"{path}: {len(drawings)} drawings but {len(texts)} texts", "write it again with `write`")
+        for rows, text in zip(drawings, texts):
+            points = from_stroke3(rows)
+            writings.append(Writing(str(text), points, float(points[:, 0].max() + MARGIN), []))
+    return writings
+
+
 def to_svg(writing: Writing, cell: int = 112) -> str:
     """One writing as SVG: ``viewBox`` is the writing frame (``0 0 width 1``), ``cell`` px per digit cell."""
     from .export.common import float_text
@@ -332,14 +375,14 @@ OUTPUT_SUFFIXES = (".svg", ".gif", ".json", ".npz")
 
 
 def save_writing(path: str | os.PathLike, writings: list[Writing], fps: int = 10) -> Path:
-    """Write ``writings`` to ``path`` by suffix: ``.npz`` (numbers file, any count) or, for one, SVG / GIF / JSON."""
+    """Write ``writings`` to ``path`` by suffix: ``.npz`` / ``.stroke3.npz`` (any count) or, for one, SVG / GIF / JSON."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in OUTPUT_SUFFIXES:
         raise UserError(f"cannot write {path.name}: unknown output type {suffix or '(none)'}",
                         f"name the output with one of {', '.join(OUTPUT_SUFFIXES)}")
     if suffix == ".npz":
-        return save_numbers(path, writings)
+        return (save_stroke3 if path.name.lower().endswith(".stroke3.npz") else save_numbers)(path, writings)
     if len(writings) != 1:
         raise UserError(f"a {suffix} file holds one writing, not {len(writings)}", "write many numbers to a .npz")
     writing = writings[0]

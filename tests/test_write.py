@@ -15,7 +15,7 @@ from mnist_handwriting.export.common import float_text
 from mnist_handwriting.render.exact import draw_trajectory
 from mnist_handwriting.strokes import PIXELS, split_strokes
 from mnist_handwriting.write import (BASELINE, GAP, MARGIN, SPACE, DigitPool, Jitter, Writing, check_text,
-                                     load_numbers, place, random_numbers, random_texts, save_numbers, save_writing,
+                                     load_numbers, load_stroke3, place, random_numbers, random_texts, save_numbers, save_writing,
                                      to_svg, write_text)
 
 STILL = Jitter(scale=0.0, gap=0.0, rise=0.0)
@@ -196,3 +196,17 @@ def test_cli_writes_a_number_from_mnist(data_dir, cache_dir, tmp_path, capsys):
     assert code == 0
     texts = [w.text for w in load_numbers(tmp_path / "r.npz")]
     assert len(texts) == 20 and all(1 <= len(t) <= 3 for t in texts)
+
+
+def test_stroke3_numbers_file_round_trip(tracer, pool, tmp_path):
+    writings = random_numbers(5, tracer, pool, max_digits=3, punctuation=1.0, seed=5)
+    path = save_writing(tmp_path / "numbers.stroke3.npz", writings)
+    back = load_stroke3(path)
+    assert [w.text for w in back] == [w.text for w in writings]   # 5 drawings: all in the train split
+    for old, new in zip(writings, back):
+        np.testing.assert_allclose(new.points[:, :2], old.points[:, :2], atol=0.5 / 255 + 1e-6)
+        np.testing.assert_array_equal(new.points[:, 2], old.points[:, 2])
+    with np.load(path, allow_pickle=True) as raw:
+        assert raw["train"][0].dtype == np.int16 and raw["valid"].shape == (0,)
+    with pytest.raises(UserError, match="not a stroke-3 numbers file"):
+        load_stroke3(save_numbers(tmp_path / "plain.npz", writings))

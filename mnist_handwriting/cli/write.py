@@ -21,7 +21,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("text", nargs="?", help="the number to write, e.g. 2026 or '3.14'")
     parser.add_argument("--out", metavar="PATH",
                         help=f"output, by suffix: {', '.join(OUTPUT_SUFFIXES)} (default: number.svg, "
-                             "or numbers.npz with --random-numbers)")
+                             "or numbers.npz with --random-numbers; NAME.stroke3.npz: sketch-rnn's stroke-3 layout)")
     parser.add_argument("--gif", metavar="PATH", help="also write an animation of the writing (one number only)")
     parser.add_argument("--style", type=int, metavar="N",
                         help="use the N-th image of each digit class, a consistent writer (default: random images)")
