@@ -1,0 +1,38 @@
+"""The eval and train-classifier commands: output files, tables, error messages."""
+
+from __future__ import annotations
+
+import json
+
+from mnist_handwriting.cli import main
+
+
+def test_eval_trace_writes_report_and_table(data_dir, cache_dir, tmp_path, capsys):
+    report, table = tmp_path / "report.json", tmp_path / "table.md"
+    code = main(["eval", "--method", "trace", "--subset", "30", "--out", str(report), "--table", str(table),
+                 "--data-dir", str(data_dir), "--cache-dir", str(cache_dir)])
+    assert code == 0
+    printed = capsys.readouterr().out
+    written = json.loads(report.read_text())
+    assert written["name"] == "trace" and written["counts"]["test"] == 30
+    assert set(written["per_class"]) == {str(d) for d in range(10)}
+    assert table.read_text().splitlines()[2].startswith("| trace | ")
+    assert table.read_text() in printed and "| digit |" in printed
+
+
+def test_eval_rejects_bad_options(tmp_path, capsys):
+    assert main(["eval", "--method", "trace", "--subset", "0"]) == 2
+    assert "--subset 0 is not positive" in capsys.readouterr().err
+    assert main(["eval", "--all", "--method", "trace"]) == 2
+    assert "--all was given with --model or --method" in capsys.readouterr().err
+    assert main(["eval", "--method", "trace", "--out", str(tmp_path / "missing" / "r.json")]) == 2
+    assert "output folder" in capsys.readouterr().err
+    assert main(["eval", "--method", "trace", "--classifier", str(tmp_path / "none.safetensors")]) == 2
+    assert "classifier weights not found" in capsys.readouterr().err
+
+
+def test_train_classifier_rejects_bad_options(tmp_path, capsys):
+    assert main(["train-classifier", "--epochs", "0"]) == 2
+    assert "--epochs 0 is not positive" in capsys.readouterr().err
+    assert main(["train-classifier", "--out", str(tmp_path / "missing")]) == 2
+    assert "does not exist" in capsys.readouterr().err
