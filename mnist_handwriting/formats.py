@@ -74,7 +74,8 @@ def check_points(points: np.ndarray, source: str) -> np.ndarray:
     return points.astype(np.float32)
 
 
-def _read_npz(path: str | os.PathLike, keys: tuple[str, ...], what: str) -> dict[str, np.ndarray]:
+def read_npz(path: str | os.PathLike, keys: tuple[str, ...], what: str) -> dict[str, np.ndarray]:
+    """The arrays ``keys`` of the ``.npz`` at ``path`` (no pickles); a UserError naming ``what`` otherwise."""
     path = require_file(path, what, f"check the path; an {what} is a .npz with keys {', '.join(keys)}")
     try:
         with np.load(path, allow_pickle=False) as archive:
@@ -89,7 +90,7 @@ def _read_npz(path: str | os.PathLike, keys: tuple[str, ...], what: str) -> dict
 
 def load_images_file(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     """Read and validate an images file; returns ``images: (N, 28, 28) uint8, labels: (N,) int64``."""
-    data = _read_npz(path, ("images", "labels"), "images file")
+    data = read_npz(path, ("images", "labels"), "images file")
     images = check_images(data["images"], str(path))
     return images, check_labels(data["labels"], len(images), str(path))
 
@@ -104,7 +105,7 @@ def save_images_file(path: str | os.PathLike, images: np.ndarray, labels: np.nda
 
 def load_handwriting_file(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     """Read and validate a handwriting file; returns ``points: (N, T, 3) float32, labels: (N,) int64``."""
-    data = _read_npz(path, ("points", "labels"), "handwriting file")
+    data = read_npz(path, ("points", "labels"), "handwriting file")
     points = check_points(data["points"], str(path))
     return points, check_labels(data["labels"], len(points), str(path))
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..formats import _read_npz
+from ..formats import read_npz
 from ..paths import atomic_write
 from .common import check_input
 
@@ -30,5 +30,5 @@ def write(points: np.ndarray, labels: np.ndarray, out: str | os.PathLike, **_) -
 
 def read(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     """Read a file written by :func:`write`; returns ``points: (N, T, 3)``, ``labels: (N,)``."""
-    data = _read_npz(path, ("lines", "labels"), "lines file")
+    data = read_npz(path, ("lines", "labels"), "lines file")
     return check_input(data["lines"], data["labels"], str(path))
