@@ -13,7 +13,7 @@ from mnist_handwriting.convert import load_converter
 from mnist_handwriting.errors import UserError
 from mnist_handwriting.export.common import float_text
 from mnist_handwriting.render.exact import draw_trajectory
-from mnist_handwriting.strokes import PIXELS, split_strokes
+from mnist_handwriting.strokes import split_strokes
 from mnist_handwriting.write import (BASELINE, GAP, MARGIN, SPACE, DigitPool, Jitter, Writing, check_text,
                                      load_numbers, load_stroke3, place, random_numbers, random_texts, save_numbers, save_writing,
                                      to_svg, write_text)

@@ -13,7 +13,6 @@ import json
 import sys
 import traceback
 from functools import partial
-from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
