@@ -23,6 +23,8 @@ SUBCOMMANDS = (
     "eval",
     "train",
     "train-renderer",
+    "write",
+    "serve",
 )
 """Modules of ``mnist_handwriting.cli`` that each register one subcommand, in help order."""
 
