@@ -1,6 +1,7 @@
 """End to end in a real headless chromium: draw a stroke on the page and watch it written.
 
-Needs Debian's browser (``apt-get install -y chromium chromium-driver``); skipped without it.
+Needs Debian's browser (``apt-get install -y chromium chromium-driver``); skipped without it,
+except where ``MNIST_HANDWRITING_REQUIRE_BROWSER`` is set (CI), where its absence is an error.
 Set ``MNIST_HANDWRITING_SCREENSHOT=docs/figures/serve-page.png`` to save a screenshot.
 """
 
@@ -18,6 +19,9 @@ from mnist_handwriting.serve.app import App
 from mnist_handwriting.serve.server import make_server
 
 BROWSER = find_browser()
+if BROWSER is None and os.environ.get("MNIST_HANDWRITING_REQUIRE_BROWSER"):
+    raise RuntimeError("MNIST_HANDWRITING_REQUIRE_BROWSER is set but chromium/chromedriver were not found; "
+                       "apt-get install -y chromium chromium-driver")
 pytestmark = pytest.mark.skipif(BROWSER is None, reason="needs chromium and chromedriver "
                                 "(apt-get install -y chromium chromium-driver)")
 
