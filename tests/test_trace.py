@@ -42,7 +42,7 @@ def test_loop_starts_at_its_top_left_pixel_and_is_one_stroke():
     points = trace_pixels(image)
     cells, lengths = _pixels(points)
     assert lengths == [int((image > 0).sum())]
-    top_left = min(zip(rows, cols), key=lambda rc: (rc[0] + rc[1], rc[0]))
+    top_left = min(zip(rows, cols), key=lambda rc: (2 * rc[0] + rc[1], rc[0]))
     assert cells[0] == top_left
     assert len(set(cells)) == len(cells)
 
@@ -103,3 +103,32 @@ def test_batch_matches_single_and_checks_shape():
     np.testing.assert_array_equal(batch[1], trace_skeleton(images[1], 12))
     with pytest.raises(ValueError, match=r"\(N, 28, 28\)"):
         trace_batch(np.zeros((2, 20, 20), np.uint8))
+
+
+def test_loop_goes_anticlockwise_like_a_zero():
+    image = np.zeros((28, 28), np.uint8)
+    rows, cols = circle_perimeter(14, 14, 6)
+    image[rows, cols] = 255
+    cells, _ = _pixels(trace_pixels(image))
+    # Anticlockwise on screen (y down): from the top-left the pen heads down the left side.
+    (r0, c0), (r1, c1) = cells[0], cells[3]
+    assert r1 > r0 and c1 <= c0
+
+
+def test_a_nine_is_drawn_loop_first_not_from_its_tail():
+    image = np.zeros((28, 28), np.uint8)
+    rows, cols = circle_perimeter(9, 14, 4)
+    image[rows, cols] = 255
+    image[10:24, 18] = 255       # the stem, down from the loop's right side; its only end point is the bottom
+    cells, lengths = _pixels(trace_pixels(image))
+    assert len(lengths) == 1
+    assert cells[0][0] < 14, "starts up in the loop"
+    assert cells[-1] == (23, 18), "ends at the bottom of the stem"
+
+
+def test_slanted_line_starts_at_its_top():
+    image = np.zeros((28, 28), np.uint8)
+    for k in range(12):
+        image[5 + k, 17 - k] = 255   # "/": top-right to bottom-left
+    cells, _ = _pixels(trace_pixels(image))
+    assert cells[0] == (5, 17) and cells[-1] == (16, 6)
