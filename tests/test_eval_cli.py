@@ -20,6 +20,15 @@ def test_eval_trace_writes_report_and_table(data_dir, cache_dir, tmp_path, capsy
     assert table.read_text() in printed and "| digit |" in printed
 
 
+def test_eval_all_has_a_trace_row(data_dir, cache_dir, tmp_path, capsys):
+    table = tmp_path / "table.md"
+    assert main(["eval", "--all", "--subset", "20", "--table", str(table),
+                 "--data-dir", str(data_dir), "--cache-dir", str(cache_dir)]) == 0
+    rows = table.read_text().splitlines()
+    assert rows[2].startswith("| trace | ") and len(rows) >= 3
+    assert "| digit |" not in capsys.readouterr().out
+
+
 def test_eval_rejects_bad_options(tmp_path, capsys):
     assert main(["eval", "--method", "trace", "--subset", "0"]) == 2
     assert "--subset 0 is not positive" in capsys.readouterr().err

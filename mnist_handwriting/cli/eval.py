@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> None:
                                            subset=args.subset, batch_size=args.batch_size, classifier=classifier)
     table = markdown_table({name: report["overall"] for name, report in reports.items()})
     print(table, end="")
-    if len(reports) == 1:
+    if not args.all:
         report = next(iter(reports.values()))
         print(f"\nper class ({report['name']}):\n")
         print(markdown_table(report["per_class"], first="digit"), end="")
