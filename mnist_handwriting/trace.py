@@ -17,10 +17,25 @@ import numpy as np
 from skimage.measure import label
 from tqdm import tqdm
 
+from .errors import UserError
 from .strokes import PIXELS, join_strokes, pixel_centres, resample
 
 _OFFSETS = np.array([(-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1)])
 """(row, col) steps to the 8 neighbours."""
+
+# The three constants below were chosen on the pendigits *training* writers 1-24 (never on
+# the development writers 25-30 that `eval` reports); see the module docstring.
+START_WEIGHTS = (2.0, 1.0)
+"""(row, col) weights of the start score: the candidate with the lowest ``2 row + col`` starts (top, then left)."""
+
+FIRST_DIRECTION = (0.5, -1.0)
+"""(row, col) direction assumed before a stroke's first step: down-left, so loops go anticlockwise like a 0."""
+
+RISE = 4
+"""A stroke whose end lies more than this many pixels above its start is reversed: people write downwards."""
+
+SPUR = 2
+"""Left-over pieces of at most this many pixels touching the drawn path are dropped, not drawn."""
 
 
 def _neighbour_table(skeleton: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -38,21 +53,6 @@ def _pick_start(candidates: np.ndarray, pixels: np.ndarray, free_degree: np.ndar
     pool = ends if len(ends) else candidates
     rows, cols = pixels[pool, 0], pixels[pool, 1]
     return int(pool[np.lexsort((cols, rows, START_WEIGHTS[0] * rows + START_WEIGHTS[1] * cols))[0]])
-
-
-# The three constants below were chosen on the pendigits *training* writers 1-24 (never on
-# the development writers 25-30 that `eval` reports); see the module docstring.
-START_WEIGHTS = (2.0, 1.0)
-"""(row, col) weights of the start score: the candidate with the lowest ``2 row + col`` starts (top, then left)."""
-
-FIRST_DIRECTION = (0.5, -1.0)
-"""(row, col) direction assumed before a stroke's first step: down-left, so loops go anticlockwise like a 0."""
-
-RISE = 4
-"""A stroke whose end lies more than this many pixels above its start is reversed: people write downwards."""
-
-SPUR = 2
-"""Left-over pieces of at most this many pixels touching the drawn path are dropped, not drawn."""
 
 
 def _drop_spurs(pixels: np.ndarray, neighbours: np.ndarray, free: np.ndarray) -> None:
@@ -101,8 +101,8 @@ def _walk(pixels: np.ndarray, neighbours: np.ndarray) -> list[list[int]]:
                 break
             steps = (pixels[options] - pixels[stroke[-1]]).astype(float)
             steps /= np.linalg.norm(steps, axis=1, keepdims=True)
-            # Straightest continuation; with no direction yet (or equal turns) prefer 4-neighbours,
-            # which keeps the walk on the skeleton's staircase instead of cutting its corners.
+            # Straightest continuation; on equal turns prefer 4-neighbours, which keeps the
+            # walk on the skeleton's staircase instead of cutting its corners.
             straightness = steps @ direction - 1e-3 * np.abs(steps).sum(axis=1)
             step = int(options[np.argmax(straightness)])
             direction = 0.5 * direction + 0.5 * (pixels[step] - pixels[stroke[-1]])
@@ -114,13 +114,13 @@ def _walk(pixels: np.ndarray, neighbours: np.ndarray) -> list[list[int]]:
 
 
 def trace_pixels(image: np.ndarray) -> np.ndarray:
-    """Trace ``image: (28, 28)`` (non-zero = skeleton) into pixel-centre points ``(K, 3)``, K = ink pixels.
+    """Trace ``image: (28, 28)`` (non-zero = skeleton) into pixel-centre points ``(K, 3)``, one per ink pixel kept.
 
     An empty image gives an empty ``(0, 3)`` trajectory.
     """
     image = np.asarray(image)
     if image.shape != (PIXELS, PIXELS):
-        raise ValueError(f"trace: expected a (28, 28) image, got shape {image.shape}")
+        raise UserError(f"trace: image has shape {image.shape}, expected (28, 28)", "give 28x28 thinned digit images")
     pixels, neighbours = _neighbour_table(image > 0)
     strokes = [s[::-1] if pixels[s[0], 0] - pixels[s[-1], 0] > RISE else s for s in _walk(pixels, neighbours)]
     return join_strokes([pixel_centres(pixels[s, 1], pixels[s, 0]) for s in strokes])
@@ -144,7 +144,8 @@ def trace_batch(images: np.ndarray, count: int = 20, progress: bool = False) -> 
     """Trace ``images: (N, 28, 28)`` into ``points: (N, count, 3)`` float32."""
     images = np.asarray(images)
     if images.ndim != 3 or images.shape[1:] != (PIXELS, PIXELS):
-        raise ValueError(f"trace: expected images (N, 28, 28), got shape {images.shape}")
+        raise UserError(f"trace: images have shape {images.shape}, expected (N, 28, 28)",
+                        "give 28x28 thinned digit images")
     out = np.empty((len(images), count, 3), np.float32)
     for i, image in enumerate(tqdm(images, desc="trace", disable=None if progress else True)):
         out[i] = trace_skeleton(image, count)

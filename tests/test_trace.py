@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from skimage.draw import circle_perimeter
 
+from mnist_handwriting.errors import UserError
 from mnist_handwriting.render.exact import draw_batch
 from mnist_handwriting.strokes import PIXELS, split_strokes
 from mnist_handwriting.trace import trace_batch, trace_pixels, trace_skeleton
@@ -101,7 +102,7 @@ def test_batch_matches_single_and_checks_shape():
     batch = trace_batch(images, count=12)
     assert batch.shape == (2, 12, 3)
     np.testing.assert_array_equal(batch[1], trace_skeleton(images[1], 12))
-    with pytest.raises(ValueError, match=r"\(N, 28, 28\)"):
+    with pytest.raises(UserError, match=r"expected \(N, 28, 28\)"):
         trace_batch(np.zeros((2, 20, 20), np.uint8))
 
 
