@@ -99,10 +99,15 @@ def test_bad_inputs_are_user_errors():
 
 def test_pen_up_flags_follow_the_rendered_segment_peak():
     # Soft-line: softness 900 (sigmoid 16 at half a pixel) draws a crisp 5-pixel segment
-    # (peak ~1); softness 0 spreads 1/64 over the image (peak < 0.5): pen lifted.
-    raw = torch.tensor([[[0.2, 0.2, 900.0], [0.2, 0.4, 0.0], [0.6, 0.4, 900.0], [0.6, 0.6, 900.0]]])
-    points = pen_up_flags(raw, make_rasteriser("soft-line"))
-    assert points[0, :, 2].tolist() == [0.0, 1.0, 0.0, 1.0]
+    # (peak ~1); softness 0 spreads 1/64 over the image (peak < 0.05): pen lifted;
+    # softness 3 leaves a faint haze, still lifted.
+    raw = torch.tensor([[[0.2, 0.2, 900.0], [0.2, 0.4, 0.0], [0.6, 0.4, 900.0], [0.6, 0.6, 3.0],
+                         [0.3, 0.7, 900.0], [0.3, 0.9, 1.0]]])
+    rasteriser = make_rasteriser("soft-line")
+    peaks = rasteriser.segments(raw).amax(dim=(-2, -1))[0]
+    assert peaks[0] > 0.9 and abs(float(peaks[1]) - 1 / 64) < 1e-3 and peaks[3] < 0.05
+    points = pen_up_flags(raw, rasteriser)
+    assert points[0, :, 2].tolist() == [0.0, 1.0, 0.0, 1.0, 0.0, 1.0]
     torch.testing.assert_close(points[..., :2], raw[..., :2])
 
 

@@ -38,7 +38,9 @@ def reproducing_command(args: argparse.Namespace) -> str:
             words += [flag, str(value)]
     for pair in args.overrides:
         words += ["--set", pair]
-    words += ["--seed", str(args.seed), "--device", args.device, "--out", args.out]
+    words += ["--seed", str(args.seed), "--device", args.device]
+    if not args.resume:
+        words += ["--out", args.out]
     return shlex.join(words)
 
 
