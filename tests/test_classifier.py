@@ -93,6 +93,7 @@ def test_loading_missing_corrupt_or_foreign_files(tmp_path):
         load_classifier("cpu", foreign)
 
 
+@pytest.mark.slow
 def test_short_training_beats_chance(data_dir, cache_dir):
     from mnist_handwriting.data.stroke_sequences import load_thinned_mnist
 

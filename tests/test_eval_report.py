@@ -72,6 +72,7 @@ def datasets(data_dir, cache_dir):
     return test, dev, load_human_samples(data_dir)
 
 
+@pytest.mark.slow
 def test_oracle_is_human_like_and_legible(data_dir, cache_dir, datasets):
     report = evaluate(Oracle(*datasets), data_dir=data_dir, cache_dir=cache_dir, subset=60, batch_size=25,
                       progress=False)
