@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from mnist_handwriting.errors import UserError
 from mnist_handwriting.eval.report import COLUMNS, evaluate, human_scores, markdown_table, reconstruction_scores
 from mnist_handwriting.strokes import join_strokes
 from mnist_handwriting.trace import trace_batch
@@ -96,6 +97,18 @@ def test_tracer_reconstructs_but_is_not_the_human(data_dir, cache_dir):
     overall = evaluate(Tracer(), data_dir=data_dir, cache_dir=cache_dir, subset=40, progress=False)["overall"]
     assert overall["f1"] > 0.99 and overall["chamfer"] < 0.5
     assert 0.5 < overall["ldtw"] < 10
+
+
+class Broken:
+    name = "broken"
+
+    def convert(self, images, labels):
+        return np.full((len(images), 4, 3), np.nan, np.float32)
+
+
+def test_converter_output_is_checked(data_dir, cache_dir):
+    with pytest.raises(UserError, match="broken returned points of shape"):
+        evaluate(Broken(), data_dir=data_dir, cache_dir=cache_dir, subset=5, progress=False)
 
 
 def test_markdown_table_formats_and_fills_gaps():

@@ -18,6 +18,7 @@ import time
 import numpy as np
 from tqdm import tqdm
 
+from ..errors import UserError
 from ..render.exact import draw_batch
 from . import metrics
 
@@ -43,9 +44,14 @@ def _convert(converter, images: np.ndarray, labels: np.ndarray, batch_size: int,
     for start in tqdm(range(0, len(images), batch_size), desc=f"{converter.name}: {what}",
                       disable=None if progress else True):
         began = time.perf_counter()
-        parts.append(np.asarray(converter.convert(images[start:start + batch_size], labels[start:start + batch_size]),
-                                np.float32))
+        points = np.asarray(converter.convert(images[start:start + batch_size], labels[start:start + batch_size]),
+                            np.float32)
         seconds += time.perf_counter() - began
+        count = len(images[start:start + batch_size])
+        if points.ndim != 3 or points.shape[0] != count or points.shape[2] != 3 or not np.isfinite(points).all():
+            raise UserError(f"{converter.name} returned points of shape {points.shape} (or non-finite values) "
+                            f"for {count} digits", "a converter must return finite points (B, T, 3)")
+        parts.append(points)
     return np.concatenate(parts), seconds
 
 
