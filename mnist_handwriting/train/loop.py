@@ -58,7 +58,9 @@ class Trainer:
         except ValueError as error:
             raise UserError(str(error), "set model.rasteriser to an available rasteriser") from None
         self.rasteriser.requires_grad_(False)   # the learned line model stays frozen (note)
-        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=self.config.lr)
+        # fused: one kernel for all parameters; the per-parameter loop cost 18 ms per step on
+        # the 2.8M-parameter ensemble on CPU against 1.6 ms fused (benchmarks/train_step.py).
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=self.config.lr, fused=True)
 
     def autocast(self):
         """bf16 autocast for the model on CUDA when ``amp`` is on; the rasteriser and losses run in float32."""
