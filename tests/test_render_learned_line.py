@@ -112,8 +112,10 @@ def test_training_runs_and_reports(tmp_path):
     assert metrics["images_seen"] == 48 and np.isfinite(metrics["final_running_loss"])
     assert set(metrics["held_out"]) == {"mse", "iou_pen_down", "max_ink_pen_up", "segments"}
     assert metrics["held_out"]["segments"] == 50
-    _, stopped = train_line_model(images=640, batch_size=32, progress=False, max_seconds=0.0, held_out=10)
+    _, stopped = train_line_model(images=640, batch_size=32, progress=False, max_seconds=0.0, held_out=10, loss="bce")
     assert stopped["images_seen"] == 32
+    with pytest.raises(ValueError, match="bce"):
+        train_line_model(images=32, loss="l1")
 
 
 def test_train_renderer_command(tmp_path, capsys):

@@ -21,3 +21,38 @@ def image_grid(rows: list[np.ndarray], labels: list[str], scale: int = 3, gap: i
             tile = Image.fromarray(pixels).resize((width * scale, height * scale), Image.NEAREST)
             canvas.paste(tile, (label_width + c * cell_w, r * cell_h))
     return canvas
+
+
+def rasteriser_figure(points: np.ndarray, softness: tuple[float, ...] = (2.0, 5.0, 20.0), scale: int = 3):
+    """Every rasteriser drawing the same ``points: (N, T, 3)`` (strokes convention), one row each.
+
+    Rows: exact 1-pixel lines, exact anti-aliased 1-pixel pen, soft-line at each ``softness``
+    (in units of ``size``: s = k * 28; pen-up segments get softness 0, as the note's model
+    "lifts the pen"), learned-line (if its weights are shipped), distance-field. Soft images
+    are composited by sum (the note's) and clipped to [0, 1] for display.
+    """
+    import torch
+
+    from ..errors import UserError
+    from . import make_rasteriser
+    from .exact import draw_batch
+
+    size = 28
+    points = np.asarray(points, dtype=np.float32)
+    tensor = torch.from_numpy(points)
+    pen_up = tensor[..., 2:]
+    rows = [draw_batch(points, size), draw_batch(points, size, pen_width=1.0)]
+    labels = ["exact", "exact, pen 1 px"]
+    with torch.no_grad():
+        for k in softness:
+            soft = torch.cat([tensor[..., :2], k * size * (1 - pen_up)], dim=-1)
+            rows.append(make_rasteriser("soft-line", size)(soft).numpy())
+            labels.append(f"soft-line s={k:g}x28")
+        try:
+            rows.append(make_rasteriser("learned-line", size)(tensor).numpy())
+            labels.append("learned-line")
+        except UserError:
+            pass
+        rows.append(make_rasteriser("distance-field", size)(tensor).numpy())
+        labels.append("distance-field")
+    return image_grid(rows, labels, scale=scale)
