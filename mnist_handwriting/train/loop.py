@@ -189,6 +189,9 @@ def train(config: configs.TrainConfig, out_dir: str | Path, *, device="cpu", see
     """
     out_dir, device = Path(out_dir), torch.device(device)
     rank, world = distributed()
+    if world > 1 and device.type == "cuda":   # torchrun: one GPU per process
+        device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", rank)))
+        torch.cuda.set_device(device)
     if config.batch_size % world:
         raise UserError(f"batch_size {config.batch_size} is not divisible by {world} processes",
                         "choose a batch size that is a multiple of the process count")
