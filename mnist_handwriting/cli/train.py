@@ -51,8 +51,11 @@ def run(args: argparse.Namespace) -> None:
     if args.list:
         for name, preset in configs.PRESETS.items():
             model = preset.model
-            print(f"{name:18} {model.kind} {model.layers}x{model.hidden} {model.rasteriser}/{model.compositing} "
-                  f"aux={preset.aux_distance}/{preset.aux_angle} human={preset.human_pretrain_steps}+1:{preset.human_every}")
+            human = (f"human samples: {preset.human_pretrain_steps} steps first, then 1 per {preset.human_every}"
+                     if preset.human_every else "no human samples")
+            print(f"{name:18} {model.kind} {model.layers}x{model.hidden}, third={model.third_activation}, "
+                  f"{model.rasteriser}/{model.compositing}, dropout={model.dropout}, "
+                  f"aux={preset.aux_distance}/{preset.aux_angle}, {human}")
         return
     config = configs.preset(args.config)
     if args.config_file:
