@@ -5,6 +5,7 @@ import torch
 
 from mnist_handwriting.errors import UserError
 from mnist_handwriting.models import HandwritingLSTM, ModelConfig, pen_up_flags
+from mnist_handwriting.models.handwriting_lstm import absorb_dots
 from mnist_handwriting.models.handwriting_lstm import lstm_update
 from mnist_handwriting.render import make_rasteriser
 
@@ -109,6 +110,27 @@ def test_pen_up_flags_follow_the_rendered_segment_peak():
     points = pen_up_flags(raw, rasteriser)
     assert points[0, :, 2].tolist() == [0.0, 1.0, 0.0, 1.0, 0.0, 1.0]
     torch.testing.assert_close(points[..., :2], raw[..., :2])
+
+
+def with_pen(xs, pen):
+    return torch.tensor([[[x, 0.5, p] for x, p in zip(xs, pen)]], dtype=torch.float32)
+
+
+def test_lone_points_become_pen_moves():
+    # Dots at 0 (leading), 3 (between strokes) and 6 (last): 0 and 3 move onto the next
+    # point and join its stroke, 6 moves onto 5 and joins its stroke.
+    points = with_pen([0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6], [1, 0, 1, 1, 0, 1, 1])
+    absorbed = absorb_dots(points)[0]
+    assert absorbed[:, 0].tolist() == pytest.approx([0.1, 0.1, 0.2, 0.4, 0.4, 0.5, 0.5])
+    assert absorbed[:, 2].tolist() == [0, 0, 1, 0, 0, 0, 1]
+
+
+def test_a_chain_of_lone_points_joins_the_first_real_stroke():
+    absorbed = absorb_dots(with_pen([0.0, 0.1, 0.2, 0.3, 0.4], [1, 1, 0, 0, 1]))[0]
+    assert absorbed[:, 0].tolist() == pytest.approx([0.2, 0.2, 0.2, 0.3, 0.4])
+    assert absorbed[:, 2].tolist() == [0, 0, 0, 0, 1]
+    unchanged = with_pen([0.0, 0.1, 0.2], [0, 0, 1])
+    torch.testing.assert_close(absorb_dots(unchanged), unchanged)
 
 
 def test_draw_gives_points_in_the_strokes_convention():

@@ -149,7 +149,30 @@ def pen_up_flags(raw: torch.Tensor, rasteriser: nn.Module) -> torch.Tensor:
     peaks = rasteriser.segments(raw).amax(dim=(-2, -1))
     pen_up = torch.ones(raw.shape[:2], dtype=raw.dtype, device=raw.device)
     pen_up[:, :-1] = (peaks < PEN_DRAWN).to(raw.dtype)
-    return torch.cat([raw[..., :2].clamp(0.0, 1.0), pen_up.unsqueeze(-1)], dim=-1)
+    return absorb_dots(torch.cat([raw[..., :2].clamp(0.0, 1.0), pen_up.unsqueeze(-1)], dim=-1))
+
+
+def absorb_dots(points: torch.Tensor) -> torch.Tensor:
+    """Turn lone pen-down points into pen moves: ``points: (B, T, 3)`` -> same shape, no dots.
+
+    A point with pen lifts on both sides is a stroke of one point: the exact renderer
+    would draw it as a dot, but the model only used it to move the pen (its segments are
+    invisible in the reconstruction; most often the first point). Each such point moves
+    onto the next point and joins its stroke, so the trajectory keeps its T points and
+    its image but draws no dot; a lone last point joins the stroke before it.
+    """
+    points = points.clone()
+    pen_up = points[..., 2] > 0.5
+    lone_last = pen_up[:, -2]
+    points[lone_last, -1, :2] = points[lone_last, -2, :2]
+    points[lone_last, -2, 2] = 0.0
+    pen_up[lone_last, -2] = False
+    for i in range(points.shape[1] - 2, -1, -1):
+        lone = pen_up[:, i] & (pen_up[:, i - 1] if i > 0 else torch.ones_like(pen_up[:, i]))
+        points[lone, i, :2] = points[lone, i + 1, :2]
+        points[lone, i, 2] = 0.0
+        pen_up[lone, i] = False
+    return points
 
 
 class HandwritingLSTM(PointModel):
