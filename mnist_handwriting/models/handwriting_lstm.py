@@ -24,8 +24,6 @@ CLASSES = 10
 THIRD_ACTIVATIONS = ("sigmoid", "exp")
 KINDS = ("lstm", "ensemble")
 PEN_DRAWN = 0.05
-PEAK_CHUNK = 64
-"""Digits whose segments :func:`pen_up_flags` renders at a time."""
 """A segment counts as drawn (pen down) when its rendered peak intensity reaches this: over 3x
 the uniform 1/64 that a fully lifted soft-line segment (softness -> 0) leaves on every pixel.
 On note-best's test drawings the peaks split into lifted (< 0.04) and drawn (mostly > 0.2)."""
