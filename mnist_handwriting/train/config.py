@@ -42,6 +42,20 @@ class TrainConfig:
     amp: bool = False                   # CUDA only: bfloat16 autocast for the model's matmuls
     save_dtype: str = "float32"         # dtype of model.safetensors: "float32" or "float16" (half the size)
     log_every: int = 20                 # reconstruction steps between JSONL / TensorBoard log lines
+    init_model: str = ""                # start from these weights (shipped name or .safetensors path; T may differ); "" = random
+    paired_batch: int = 0               # pendigits digits (training writers only) per paired supervised step; 0 = none
+    paired_every: int = 1               # one paired step after every N reconstruction steps
+    paired_pretrain_steps: int = 0      # paired steps before the first reconstruction step
+    paired_holdout: int = 4             # the last N training writers (21-24 for 4) held out as validation; 0 = none
+    point_weight: float = 1.0           # paired: weight of the direct point loss (x, y MSE after arc-length resampling)
+    dtw_weight: float = 0.0             # paired: weight of the soft-DTW divergence (x, y; speed-invariant)
+    dtw_gamma: float = 0.001            # paired: soft-DTW smoothing, squared unit-square units (0.001 ~ (0.9 px)^2)
+    pen_weight: float = 0.0             # paired: weight of the pen-up BCE on calibrated segment-peak logits
+    paired_recon: float = 0.0           # paired: weight of the reconstruction MSE on the paired digits' images
+    augment_copies: int = 0             # augmented copies of every paired digit added to the paired training set
+    augment_affine: float = 0.0         # augmentation: max |entry| of the random affine A - I (also shift, unit square)
+    augment_width: float = 0.0          # augmentation: pen width (px) of a thick render re-thinned like MNIST; 0 = off
+    augment_noise: float = 0.0          # augmentation: skeleton noise, fraction of ink pixels dropped and added
 
     def validate(self) -> "TrainConfig":
         """Raise UserError on impossible values; return self."""
@@ -51,13 +65,23 @@ class TrainConfig:
         for name in ("lr",):
             if not getattr(self, name) > 0:
                 raise UserError(f"{name} = {getattr(self, name)!r} is invalid", "use a positive number")
-        for name in ("batch_size", "epochs", "log_every"):
+        for name in ("batch_size", "epochs", "log_every", "paired_every"):
             if getattr(self, name) < 1:
                 raise UserError(f"{name} = {getattr(self, name)!r} is invalid", "use a positive integer")
         for name in ("aux_distance", "aux_angle", "human_pretrain_steps", "human_every", "subset", "max_steps",
-                     "eval_digits"):
+                     "eval_digits", "paired_batch", "paired_pretrain_steps", "point_weight", "dtw_weight",
+                     "pen_weight", "paired_recon", "augment_copies", "augment_affine", "augment_width", "augment_noise"):
             if getattr(self, name) < 0:
                 raise UserError(f"{name} = {getattr(self, name)!r} is invalid", "use a value >= 0")
+        if self.paired_batch and not (self.point_weight or self.dtw_weight or self.pen_weight or self.paired_recon):
+            raise UserError("paired_batch > 0 but every paired loss weight is 0",
+                            "set point_weight, dtw_weight, pen_weight or paired_recon")
+        if not self.dtw_gamma > 0:
+            raise UserError(f"dtw_gamma = {self.dtw_gamma!r} is invalid", "use a positive number")
+        if not 0 <= self.paired_holdout < 24:
+            raise UserError(f"paired_holdout = {self.paired_holdout!r} is invalid", "hold out 0..23 of the 24 training writers")
+        if not 0 <= self.augment_noise < 1:
+            raise UserError(f"augment_noise = {self.augment_noise!r} is invalid", "use a fraction in [0, 1)")
         return self
 
 
@@ -80,8 +104,13 @@ PRESETS: dict[str, TrainConfig] = {
     "note-ensemble": TrainConfig(model=_ENSEMBLE, **_AUX),
     # The note's best: ensemble + aux losses + the 32 human samples (100 steps first, then 1:1).
     "note-best": TrainConfig(model=_ENSEMBLE, human_pretrain_steps=100, human_every=1, **_AUX),
+    # Issue 7: note-best fine-tuned on the paired pendigits digits of writers 1-20 (21-24 validate,
+    # 25-30 never seen): point + soft-DTW + pen-up losses, augmented inputs.
+    "human-best": TrainConfig(model=_ENSEMBLE, init_model="note-best", epochs=1, paired_batch=64, paired_every=1,
+                              point_weight=1.0, dtw_weight=1.0, pen_weight=0.01, augment_copies=1,
+                              augment_affine=0.05, augment_width=3.0, augment_noise=0.02, **_AUX),
 }
-"""Named configurations of the founding note (``train --config NAME``)."""
+"""Named configurations of the founding note and beyond (``train --config NAME``)."""
 
 
 def preset(name: str) -> TrainConfig:

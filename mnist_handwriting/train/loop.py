@@ -2,7 +2,10 @@
 
 Schedule (note, "Separate model for each digit"): ``human_pretrain_steps`` supervised steps
 on the human samples, then ``epochs`` passes of reconstruction steps over the training
-digits with one human-sample step after every ``human_every`` of them. Under ``torchrun``
+digits with one human-sample step after every ``human_every`` of them. With the paired
+pendigits data (issue 7, ``paired_batch > 0``): ``paired_pretrain_steps`` paired steps first,
+then one paired step after every ``paired_every`` reconstruction steps; ``init_model`` starts
+from trained weights. Under ``torchrun``
 (``WORLD_SIZE`` set) each process takes its share of every batch and DDP averages the
 gradients; only rank 0 writes files.
 """
@@ -26,10 +29,13 @@ from ..models import PointModel, build_model
 from ..models.registry import save_model
 from ..paths import atomic_write
 from ..render import make_rasteriser
+from ..render.base import composite
 from . import config as configs
 from .checkpoint import load_checkpoint, restore, save_checkpoint
 from .data import Digits, HumanSamples, batch_indices, steps_per_epoch
-from .losses import angle_loss, distance_loss, human_loss, reconstruction_loss
+from .losses import (angle_loss, distance_loss, human_loss, pen_loss, point_loss, reconstruction_loss,
+                     soft_dtw_divergence)
+from .paired import PairedHuman, human_validation, load_paired
 from .samples import reconstruction_grid, save_reconstructions
 
 MODEL_FILE = "model.safetensors"
@@ -94,6 +100,29 @@ class Trainer:
         loss = human_loss(raw, human.targets)
         self._update(loss)
         return float(loss.detach())
+
+    def paired_step(self, batch: PairedHuman) -> dict[str, float]:
+        """One Adam step of the supervised trajectory losses on paired human digits; returns the loss terms."""
+        config = self.config
+        with self.autocast():
+            raw = self.wrapped(batch.images, batch.labels)
+        raw = raw.float()
+        weights = {"point": config.point_weight, "dtw": config.dtw_weight, "pen": config.pen_weight,
+                   "paired_recon": config.paired_recon}
+        terms = {}
+        if config.point_weight:
+            terms["point"] = point_loss(raw, batch.targets)
+        if config.dtw_weight:
+            terms["dtw"] = soft_dtw_divergence(raw, batch.targets, config.dtw_gamma)
+        if config.pen_weight or config.paired_recon:
+            segments = self.rasteriser.segments(raw)
+            if config.pen_weight:
+                terms["pen"] = pen_loss(segments, batch.targets)
+            if config.paired_recon:
+                terms["paired_recon"] = reconstruction_loss(composite(segments, config.model.compositing),
+                                                            batch.images)
+        self._update(sum(weights[name] * value for name, value in terms.items()))
+        return {name: float(value.detach()) for name, value in terms.items()}
 
     def _update(self, loss: torch.Tensor) -> None:
         if not torch.isfinite(loss):
@@ -179,6 +208,18 @@ def _load_sets(config: configs.TrainConfig, device, data_dir, cache_dir):
     return train, test, human
 
 
+def init_from(model: PointModel, name_or_path: str) -> None:
+    """Copy the weights of a trained model into ``model`` (same kind and sizes; the number of points may differ)."""
+    from ..models.registry import load_model
+
+    source = load_model(name_or_path)
+    mine, theirs = model.state_dict(), source.state_dict()
+    if set(mine) != set(theirs) or any(mine[k].shape != theirs[k].shape for k in mine):
+        raise UserError(f"init_model {name_or_path!r} has another architecture ({source.config})",
+                        "use weights with the same model kind, hidden size, layers and activation")
+    model.load_state_dict(theirs)
+
+
 def train(config: configs.TrainConfig, out_dir: str | Path, *, device="cpu", seed: int = 0,
           data_dir=None, cache_dir=None, resume: bool = False, command: str = "",
           tensorboard: bool = True) -> dict:
@@ -192,7 +233,7 @@ def train(config: configs.TrainConfig, out_dir: str | Path, *, device="cpu", see
     if world > 1 and device.type == "cuda":   # torchrun: one GPU per process
         device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", rank)))
         torch.cuda.set_device(device)
-    if config.batch_size % world:
+    if config.batch_size % world or config.paired_batch % world:
         raise UserError(f"batch_size {config.batch_size} is not divisible by {world} processes",
                         "choose a batch size that is a multiple of the process count")
     saved = None
@@ -210,11 +251,18 @@ def train(config: configs.TrainConfig, out_dir: str | Path, *, device="cpu", see
                                        indent=2) + "\n")
     torch.manual_seed(seed)
     model = build_model(config.model).to(device)
+    if config.init_model and saved is None:
+        init_from(model, config.init_model)
     wrapped = model
     if world > 1:
         wrapped = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
     trainer = Trainer(config, model, device, wrapped)
     train_set, test_set, human = _load_sets(config, device, data_dir, cache_dir)
+    paired, validation = load_paired(config, device, data_dir, cache_dir, seed) if config.paired_batch else (None, None)
+
+    def paired_batch(index: int) -> PairedHuman:
+        # Its own permutation stream (seed + 1), a pure function of the paired step's index, so resumes replay it.
+        return paired.take(batch_indices(index, len(paired), config.paired_batch, seed + 1, rank, world).to(device))
     step, pretrained, earlier = 0, 0, 0.0
     if saved is not None:
         restore(tensors, model, trainer.optimizer, out_dir)
@@ -233,6 +281,11 @@ def train(config: configs.TrainConfig, out_dir: str | Path, *, device="cpu", see
             loss = trainer.human_step(human)
             log.write({"phase": "pretrain", "step": pretrained, "human": loss})
         pretrained = config.human_pretrain_steps if human else 0
+        paired_first = config.paired_pretrain_steps if paired is not None else 0
+        if step == 0:   # resumed runs are past the paired pre-training
+            for index in tqdm(range(paired_first), desc="paired pre-training", disable=None if rank == 0 else True,
+                              leave=False):
+                log.write({"phase": "paired-pretrain", "step": index, **trainer.paired_step(paired_batch(index))})
         running: dict[str, float] = {}
         bar = tqdm(range(step, total), initial=step, total=total, desc="training", disable=None if rank == 0 else True)
         for step in bar:
@@ -240,6 +293,8 @@ def train(config: configs.TrainConfig, out_dir: str | Path, *, device="cpu", see
             terms = trainer.reconstruction_step(train_set.images[indices], train_set.labels[indices])
             if human is not None and config.human_every and (step + 1) % config.human_every == 0:
                 terms["human"] = trainer.human_step(human)
+            if paired is not None and (step + 1) % config.paired_every == 0:
+                terms.update(trainer.paired_step(paired_batch(paired_first + step // config.paired_every)))
             for key, value in terms.items():   # running mean shown on the bar, reset at each log line
                 running[key] = running.get(key, 0.0) + value
             running["n"] = running.get("n", 0) + 1
@@ -257,7 +312,7 @@ def train(config: configs.TrainConfig, out_dir: str | Path, *, device="cpu", see
                    "completed_epochs": round(total / per_epoch, 3), "world_size": world}
         if rank == 0:
             summary.update(_finish(trainer, out_dir, test_set or train_set, test_set is not None, log, command,
-                                   total, summary))
+                                   total, summary, validation))
     finally:
         log.close()
     if world > 1:
@@ -267,7 +322,7 @@ def train(config: configs.TrainConfig, out_dir: str | Path, *, device="cpu", see
 
 
 def _finish(trainer: Trainer, out_dir: Path, eval_set: Digits, is_test: bool, log: RunLog, command: str,
-            step: int, summary: dict) -> dict:
+            step: int, summary: dict, validation=None) -> dict:
     """Evaluate, write the model with its metrics and the sample PNG; return the metrics."""
     metrics = dict(summary, train_config=configs.to_dict(trainer.config), machine=machine(trainer.device))
     dtype = getattr(torch, trainer.config.save_dtype)
@@ -279,6 +334,10 @@ def _finish(trainer: Trainer, out_dir: Path, eval_set: Digits, is_test: bool, lo
         metrics["test_mse"] = trainer.evaluate(eval_set)
         metrics["test_digits"] = len(eval_set)
         log.write({"phase": "eval", "step": step, "test_mse": metrics["test_mse"]})
+    if validation is not None and len(validation):   # held-out training writers, never the dev writers
+        metrics["paired_validation"] = human_validation(trainer.model, validation, trainer.device)
+        metrics["paired_validation_digits"] = len(validation)
+        log.write({"phase": "eval", "step": step, **{f"val_{k}": v for k, v in metrics["paired_validation"].items()}})
     save_model(trainer.model, out_dir / MODEL_FILE, metrics=metrics, command=command, dtype=dtype)
     sample = Digits(eval_set.images[:SAMPLE_DIGITS], eval_set.labels[:SAMPLE_DIGITS])
     trainer.model.eval()
@@ -287,7 +346,8 @@ def _finish(trainer: Trainer, out_dir: Path, eval_set: Digits, is_test: bool, lo
     trainer.model.train()
     save_reconstructions(out_dir / SAMPLES_FILE, sample.images, rendered)
     log.image("samples", reconstruction_grid(sample.images, rendered), step)
-    return {key: value for key, value in metrics.items() if key in ("test_mse", "test_digits")}
+    return {key: value for key, value in metrics.items()
+            if key in ("test_mse", "test_digits", "paired_validation", "paired_validation_digits")}
 
 
 def machine(device: torch.device) -> str:
