@@ -60,6 +60,28 @@ def test_save_and_load_round_trip_as_float16(weights):
         torch.testing.assert_close(value, model.state_dict()[name].half().float())
 
 
+def test_factored_storage_round_trip(weights, tmp_path):
+    path, model = weights
+    factored = tmp_path / "factored.safetensors"
+    save_line_model(model, factored, rank=16)
+    tensors = load_file(str(factored))
+    assert tensors["d2.weight.left"].shape == (6272, 16) and tensors["d2.weight.right"].shape == (16, 784)
+    assert "d2.weight" not in tensors and factored.stat().st_size < path.stat().st_size / 20
+    loaded = load_line_model(factored)
+    product = tensors["d2.weight.left"].float() @ tensors["d2.weight.right"].float()
+    torch.testing.assert_close(loaded.d2.weight, product)
+    torch.testing.assert_close(loaded.c1.weight, model.c1.weight.half().float())
+    # Full rank reproduces the weight up to float16 rounding of the factors.
+    save_line_model(model, factored, dtype=torch.float32, rank=784)
+    torch.testing.assert_close(load_line_model(factored).d2.weight, model.d2.weight, atol=1e-5, rtol=1e-4)
+    with pytest.raises(ValueError, match="rank"):
+        save_line_model(model, factored, rank=0)
+    del tensors["d2.weight.right"]
+    save_file(tensors, str(factored))
+    with pytest.raises(UserError, match="left and .right must both be present"):
+        load_line_model(factored)
+
+
 @pytest.mark.parametrize("corruption, message", [
     ("missing", "missing \\['c2.bias'\\]"),
     ("extra", "extra \\['surplus'\\]"),
@@ -135,6 +157,9 @@ def test_shipped_weights_draw_lines():
     record = json.loads(SHIPPED.with_suffix(".json").read_text())
     rasteriser = make_rasteriser("learned-line")
     metrics = evaluate_line_model(rasteriser.model, held_out_segments(300))
-    # Bounds a bit below the shipped JSON's own held-out numbers (2000 segments).
-    assert metrics["mse"] < record["metrics"]["held_out_as_stored"]["mse"] * 1.3
-    assert metrics["iou_pen_down"] > record["metrics"]["held_out_as_stored"]["iou_pen_down"] - 0.08
+    # The shipped JSON records MSE 0.0085, IoU 0.33, pen-up ink < 0.01 on 2000 held-out segments
+    # (a blank image scores MSE 0.0145, IoU 0); 300 of them must come close.
+    stored = record["metrics"]["held_out_as_stored"]
+    assert metrics["mse"] < min(0.0095, stored["mse"] * 1.15)
+    assert metrics["iou_pen_down"] > max(0.28, stored["iou_pen_down"] - 0.05)
+    assert metrics["max_ink_pen_up"] < 0.05

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import os
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -29,6 +30,7 @@ from .geometry import check_points
 WEIGHTS_NAME = "learned-line"
 NOTE_IMAGES = 1_600_000
 PEN_UP_PROBABILITY = 0.2
+FACTORED = "d2.weight"
 LOSSES = {"mse": F.mse_loss, "bce": F.binary_cross_entropy}
 FIX = "re-create it with `mnist-handwriting train-renderer --out DIR`, or restore the shipped file from git"
 
@@ -147,20 +149,43 @@ def train_line_model(images: int = NOTE_IMAGES, batch_size: int = 64, lr: float 
     return model, metrics
 
 
-def save_line_model(model: LineModel, path: str | os.PathLike, dtype: torch.dtype = torch.float16) -> None:
-    """Write the weights as safetensors (``dtype`` storage; float16 halves the ~20 MB of float32)."""
+def save_line_model(model: LineModel, path: str | os.PathLike, dtype: torch.dtype = torch.float16,
+                    rank: int | None = None) -> None:
+    """Write the weights as safetensors (``dtype`` storage; float16 halves the ~20 MB of float32).
+
+    ``rank``: store the 784 -> 6272 dense weight (99.9% of the parameters) as its truncated
+    SVD, ``d2.weight.left: (6272, rank)`` @ ``d2.weight.right: (rank, 784)``; the loader
+    multiplies them back.
+    """
     from safetensors.torch import save_file
 
-    tensors = {name: value.detach().to("cpu", dtype).contiguous() for name, value in model.state_dict().items()}
+    tensors = {name: value.detach().float().cpu() for name, value in model.state_dict().items()}
+    if rank is not None:
+        if not 1 <= rank <= min(tensors[FACTORED].shape):
+            raise ValueError(f"rank must be in [1, {min(tensors[FACTORED].shape)}], got {rank}")
+        u, singular, vh = torch.linalg.svd(tensors.pop(FACTORED), full_matrices=False)
+        tensors[FACTORED + ".left"], tensors[FACTORED + ".right"] = u[:, :rank] * singular[:rank], vh[:rank]
+    tensors = {name: value.to(dtype).contiguous() for name, value in tensors.items()}
     with atomic_write(path) as temp:
         save_file(tensors, str(temp), metadata={"format": "mnist-handwriting LineModel"})
+
+
+def _unfactor(tensors: dict[str, torch.Tensor], path: Path) -> None:
+    """Replace ``d2.weight.left`` and ``.right`` (see :func:`save_line_model`) by their product."""
+    left, right = tensors.pop(FACTORED + ".left", None), tensors.pop(FACTORED + ".right", None)
+    if left is None and right is None:
+        return
+    if left is None or right is None or left.ndim != 2 or right.ndim != 2 or left.shape[1] != right.shape[0]:
+        raise UserError(f"line model weights {path}: {FACTORED}.left and .right must both be present with "
+                        f"matching rank", FIX)
+    tensors[FACTORED] = left.float() @ right.float()
 
 
 def load_line_model(path: str | os.PathLike | None = None, device: torch.device | str = "cpu") -> LineModel:
     """Strictly load a :class:`LineModel` (float32, eval mode, frozen) from safetensors.
 
-    Default: the shipped ``weights/learned-line.safetensors``. Missing, extra or misshapen
-    keys, non-finite values or an unreadable file raise ``UserError`` naming the file.
+    Default: the shipped ``weights/learned-line.safetensors``. A factored dense weight is
+    multiplied back (:func:`save_line_model`). Missing, extra or misshapen keys, non-finite values or an unreadable file raise ``UserError`` naming the file.
     """
     from safetensors import SafetensorError
     from safetensors.torch import load_file
@@ -170,6 +195,7 @@ def load_line_model(path: str | os.PathLike | None = None, device: torch.device 
         tensors = load_file(str(path))
     except (SafetensorError, OSError, ValueError) as error:
         raise UserError(f"cannot read line model weights {path}: {error}", FIX) from None
+    _unfactor(tensors, path)
     model = LineModel()
     expected = model.state_dict()
     missing, extra = sorted(set(expected) - set(tensors)), sorted(set(tensors) - set(expected))
