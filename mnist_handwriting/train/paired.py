@@ -88,3 +88,31 @@ def human_validation(model, digits: DigitSet, device, batch_size: int = 512) -> 
     points = np.concatenate(parts) if parts else np.zeros((0, 2, 3), np.float32)
     scores = human_scores(points, [digits.trajectory(i) for i in range(len(digits))])
     return {name: float(np.mean(values)) for name, values in scores.items()}
+
+
+THICK_PEN = 2.5
+"""Pen width (px) of the thick, raw-MNIST-like renders: MNIST strokes are 2-3 px wide in the 20-px box."""
+
+
+def thick_variant(digits: DigitSet, pen_width: float = THICK_PEN) -> DigitSet:
+    """``digits`` with each image replaced by its trajectory drawn ``pen_width`` px wide and thinned by our own
+    :func:`mnist_handwriting.data.preprocess.thin` (the issue's thick-render check)."""
+    from .augment import thick_thin
+
+    images = np.stack([thick_thin(digits.trajectory(i), pen_width) for i in range(len(digits))]) \
+        if len(digits) else digits.images
+    return DigitSet(images=images, labels=digits.labels, points=digits.points, offsets=digits.offsets,
+                    writers=digits.writers)
+
+
+def development_scores(model, device="cpu", pen_width: float | None = None, data_dir=None,
+                       cache_dir=None) -> dict[str, dict[str, float]]:
+    """:func:`human_validation` on the development writers 25-30, overall and per class (``"0"``..``"9"``);
+    with ``pen_width``, on their thick renders re-thinned (:func:`thick_variant`). Reporting only, never tuning."""
+    dev = split_by_writer(load_pendigits(data_dir, cache_dir), DEV_WRITERS)[1]
+    if pen_width:
+        dev = thick_variant(dev, pen_width)
+    scores = {"overall": human_validation(model, dev, device)}
+    for digit in range(10):
+        scores[str(digit)] = human_validation(model, dev.subset(dev.labels == digit), device)
+    return scores
