@@ -1,7 +1,7 @@
 """Convert throughput: the built-in thinned MNIST (70,000 digits) end to end, phase by phase.
 
     python benchmarks/convert.py [--model NAME | --method trace] [--dataset mnist-all] [--device cpu]
-        [--batch-size 4096] [--repeat 3]
+        [--batch-size 1024] [--repeat 3]
 
 Prints the machine first, then seconds for load (from the cache), conversion and
 writing the handwriting file, the digits per second of each, and the model's forward
@@ -32,7 +32,7 @@ def main() -> None:
     parser.add_argument("--method", choices=("model", "trace"), default="model")
     parser.add_argument("--dataset", default="mnist-all")
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--batch-size", type=int, default=4096)
+    parser.add_argument("--batch-size", type=int, default=1024)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     device = torch.device(args.device)
