@@ -28,8 +28,9 @@ pytestmark = pytest.mark.skipif(BROWSER is None, reason="needs chromium and chro
 
 @pytest.fixture()
 def page_url(cache_dir):
-    # The tracer needs no weights; the gallery shows the shared data when it is found.
-    server = make_server(App(load_converter("trace"), cache_dir=cache_dir), port=0, quiet=True)
+    # The shipped default model, as `mnist-handwriting serve` uses; the gallery shows the
+    # shared data when it is found.
+    server = make_server(App(load_converter(), cache_dir=cache_dir), port=0, quiet=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/"
