@@ -16,7 +16,7 @@ from mnist_handwriting.train.augment import affine_jitter, augment, skeleton_noi
 from mnist_handwriting.train.config import apply_overrides, preset
 from mnist_handwriting.train.data import batch_indices
 from mnist_handwriting.train.loop import Trainer, init_from, train
-from mnist_handwriting.train.paired import PairedHuman, paired_set, split_writers
+from mnist_handwriting.train.paired import PairedHuman, paired_set, split_writers, thick_variant
 
 
 def hook(shift=0.0):
@@ -108,6 +108,16 @@ def test_skeleton_noise_moves_ink_only_next_to_ink():
             near |= grown[1 + dy:29 + dy, 1 + dx:29 + dx]
     assert near[changed].all()
     np.testing.assert_array_equal(skeleton_noise(image, np.random.default_rng(0), 0.0), image)
+
+
+def test_thick_variant_replaces_only_the_images_by_rethinned_thick_renders():
+    digits = writer_set([25, 26, 27])
+    thick = thick_variant(digits, 2.5)
+    np.testing.assert_array_equal(thick.points, digits.points)
+    np.testing.assert_array_equal(thick.labels, digits.labels)
+    for image, points in zip(thick.images, [digits.trajectory(i) for i in range(3)]):
+        np.testing.assert_array_equal(image, thick_thin(points, 2.5))
+    assert not np.array_equal(thick.images, digits.images)
 
 
 def test_augment_keeps_image_and_target_paired():

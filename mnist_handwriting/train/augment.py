@@ -23,12 +23,12 @@ MIN_WIDTH = 1.5
 
 
 def thin_render(points: np.ndarray) -> np.ndarray:
-    """``points: (T, 3)`` -> the exact 1-pixel render ``(28, 28)`` uint8 0/255 (as :mod:`mnist_handwriting.data.human`)."""
+    """``points: (T, 3)`` -> the exact 1-pixel render ``(28, 28)`` uint8 0/255 (as in :mod:`..data.human`)."""
     return (draw_trajectory(points) > 0.5).astype(np.uint8) * 255
 
 
 def affine_jitter(points: np.ndarray, rng: np.random.Generator, amount: float) -> np.ndarray:
-    """``points: (T, 3)`` moved by ``x -> (I + E)(x - c) + c + s``, entries of E and s uniform in ±``amount``; clipped to [0, 1]."""
+    """``points: (T, 3)`` moved by ``x -> (I + E)(x - c) + c + s``; E, s uniform in ±``amount``; clipped to [0, 1]."""
     matrix = np.eye(2) + rng.uniform(-amount, amount, (2, 2))
     shift = rng.uniform(-amount, amount, 2)
     out = np.array(points, np.float32)
@@ -37,7 +37,10 @@ def affine_jitter(points: np.ndarray, rng: np.random.Generator, amount: float) -
 
 
 def thick_thin(points: np.ndarray, pen_width: float) -> np.ndarray:
-    """``points: (T, 3)`` drawn ``pen_width`` px wide, then thinned -> ``(28, 28)`` uint8 0/255 (1-px render if thinning leaves nothing)."""
+    """``points: (T, 3)`` drawn ``pen_width`` px wide, then thinned -> ``(28, 28)`` uint8 0/255.
+
+    Falls back to the 1-pixel render if thinning leaves nothing.
+    """
     thick = np.round(draw_trajectory(points, pen_width=pen_width) * 255).astype(np.uint8)
     thinned = thin(thick)
     return thinned if thinned.any() else thin_render(points)
@@ -64,7 +67,7 @@ def skeleton_noise(image: np.ndarray, rng: np.random.Generator, rate: float) -> 
 
 def augment(points: np.ndarray, rng: np.random.Generator, affine: float = 0.0, width: float = 0.0,
             noise: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
-    """One augmented copy of a human digit ``points: (T, 3)``: (its moved trajectory, its input image ``(28, 28)`` uint8)."""
+    """One augmented copy of a human digit ``points: (T, 3)``: (moved trajectory, input image ``(28, 28)`` uint8)."""
     if affine:
         points = affine_jitter(points, rng, affine)
     image = thick_thin(points, rng.uniform(MIN_WIDTH, max(width, MIN_WIDTH))) if width else thin_render(points)

@@ -25,7 +25,10 @@ TRAIN_WRITERS = range(1, 25)
 
 @dataclass
 class PairedHuman:
-    """Paired digits on one device: images ``(N, 28, 28)`` in [0, 1], labels ``(N,)``, targets ``(N, T, 3)``, writers ``(N,)``."""
+    """Paired digits on one device.
+
+    images: (N, 28, 28) in [0, 1]; labels: (N,); targets: (N, T, 3); writers: (N,)
+    """
 
     images: torch.Tensor
     labels: torch.Tensor
@@ -41,7 +44,10 @@ class PairedHuman:
 
 
 def split_writers(digits: DigitSet, holdout: int = 0) -> tuple[DigitSet, DigitSet]:
-    """pendigits -> (train, validation): writers 1..24-holdout and the last ``holdout`` of 1..24; dev writers in neither."""
+    """pendigits -> (train, validation): writers 1..24-holdout and the last ``holdout`` of 1..24.
+
+    The development writers are in neither (checked, not assumed).
+    """
     training, _ = split_by_writer(digits, DEV_WRITERS)
     cut = TRAIN_WRITERS.stop - holdout
     train, val = split_by_writer(training, range(cut, TRAIN_WRITERS.stop))
@@ -76,18 +82,21 @@ def load_paired(config, device, data_dir=None, cache_dir=None, seed: int = 0) ->
     return paired, val
 
 
-def human_validation(model, digits: DigitSet, device, batch_size: int = 512) -> dict[str, float]:
-    """Mean LDTW, start error, direction agreement and stroke-count error of ``model`` on ``digits`` (thin images)."""
+def _mean_scores(points: np.ndarray, digits: DigitSet) -> dict[str, float]:
     from ..eval.report import human_scores
 
+    scores = human_scores(points, [digits.trajectory(i) for i in range(len(digits))])
+    return {name: float(np.mean(values)) for name, values in scores.items()}
+
+
+def human_validation(model, digits: DigitSet, device, batch_size: int = 512) -> dict[str, float]:
+    """Mean LDTW, start error, direction agreement and stroke-count error of ``model`` on ``digits`` (thin images)."""
     parts = []
     for start in range(0, len(digits), batch_size):
         images = torch.from_numpy(digits.images[start:start + batch_size].astype(np.float32) / 255.0).to(device)
         labels = torch.from_numpy(digits.labels[start:start + batch_size]).to(device)
         parts.append(model.draw(images, labels).float().cpu().numpy())
-    points = np.concatenate(parts) if parts else np.zeros((0, 2, 3), np.float32)
-    scores = human_scores(points, [digits.trajectory(i) for i in range(len(digits))])
-    return {name: float(np.mean(values)) for name, values in scores.items()}
+    return _mean_scores(np.concatenate(parts) if parts else np.zeros((0, 2, 3), np.float32), digits)
 
 
 THICK_PEN = 2.5
@@ -105,14 +114,18 @@ def thick_variant(digits: DigitSet, pen_width: float = THICK_PEN) -> DigitSet:
                     writers=digits.writers)
 
 
-def development_scores(model, device="cpu", pen_width: float | None = None, data_dir=None,
+def development_scores(converter, pen_width: float | None = None, data_dir=None,
                        cache_dir=None) -> dict[str, dict[str, float]]:
-    """:func:`human_validation` on the development writers 25-30, overall and per class (``"0"``..``"9"``);
-    with ``pen_width``, on their thick renders re-thinned (:func:`thick_variant`). Reporting only, never tuning."""
+    """Human-likeness of a converter (:func:`mnist_handwriting.convert.load_converter`) on the development
+    writers 25-30, overall and per class (``"0"``..``"9"``); with ``pen_width``, on their thick renders
+    re-thinned (:func:`thick_variant`). For reporting only, never for tuning."""
     dev = split_by_writer(load_pendigits(data_dir, cache_dir), DEV_WRITERS)[1]
     if pen_width:
         dev = thick_variant(dev, pen_width)
-    scores = {"overall": human_validation(model, dev, device)}
+    points = np.concatenate([converter.convert(dev.images[start:start + 512], dev.labels[start:start + 512])
+                             for start in range(0, len(dev), 512)])
+    scores = {"overall": _mean_scores(points, dev)}
     for digit in range(10):
-        scores[str(digit)] = human_validation(model, dev.subset(dev.labels == digit), device)
+        chosen = dev.labels == digit
+        scores[str(digit)] = _mean_scores(points[chosen], dev.subset(chosen))
     return scores
