@@ -15,16 +15,19 @@ from .. import __version__
 from ..errors import UserError
 
 SUBCOMMANDS = (
-    "data",
-    "export",
-    "show",
     "convert",
-    "train-classifier",
-    "eval",
-    "train",
-    "train-renderer",
+    "draw",
+    "show",
+    "animate",
+    "export",
     "write",
     "serve",
+    "eval",
+    "train",
+    "experiment",
+    "train-renderer",
+    "train-classifier",
+    "data",
 )
 """Modules of ``mnist_handwriting.cli`` that each register one subcommand, in help order."""
 
