@@ -4,7 +4,7 @@
 - Handwriting file: ``.npz`` with ``points`` float32 ``(N, T, 3)`` (x, y, pen_up in the
   convention of :mod:`mnist_handwriting.strokes`) and ``labels`` int64 ``(N,)``.
 
-Writers go through :func:`mnist_handwriting.paths.atomic_write`, so an interrupted
+Writers go through :func:`mnist_handwriting.paths.save_npz` (atomic), so an interrupted
 write never leaves a partial file.
 """
 
@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import UserError
-from .paths import atomic_write, require_file
+from .paths import require_file, save_npz
 from .strokes import PIXELS
 
 
@@ -99,8 +99,7 @@ def save_images_file(path: str | os.PathLike, images: np.ndarray, labels: np.nda
     """Validate and write an images file atomically."""
     images = check_images(images, str(path))
     labels = check_labels(labels, len(images), str(path))
-    with atomic_write(path) as temp:
-        np.savez_compressed(temp, images=images, labels=labels)
+    save_npz(path, images=images, labels=labels)
 
 
 def load_handwriting_file(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
@@ -114,8 +113,7 @@ def save_handwriting_file(path: str | os.PathLike, points: np.ndarray, labels: n
     """Validate and write a handwriting file atomically."""
     points = check_points(points, str(path))
     labels = check_labels(labels, len(points), str(path))
-    with atomic_write(path) as temp:
-        np.savez_compressed(temp, points=points, labels=labels)
+    save_npz(path, points=points, labels=labels)
 
 
 def output_path(path: str | os.PathLike) -> Path:

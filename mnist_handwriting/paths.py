@@ -14,6 +14,8 @@ import tempfile
 from pathlib import Path
 from typing import Iterator
 
+import numpy as np
+
 from .errors import UserError
 
 DATA_ENV = "MNIST_HANDWRITING_DATA"
@@ -88,7 +90,7 @@ def atomic_write(path: str | os.PathLike, suffix: str | None = None) -> Iterator
 
     An exception (or Ctrl-C) inside the block removes the temporary file, so no
     half-written output is ever left at ``path``. ``suffix`` defaults to the target's
-    suffix, because some writers (``np.savez``) append their own otherwise.
+    suffix, because some writers append their own otherwise (for ``.npz`` use :func:`save_npz`).
     """
     path = Path(path)
     if not path.parent.is_dir():
@@ -104,3 +106,13 @@ def atomic_write(path: str | os.PathLike, suffix: str | None = None) -> Iterator
         os.replace(temp, path)
     finally:
         temp.unlink(missing_ok=True)
+
+
+def save_npz(path: str | os.PathLike, compressed: bool = True, **arrays) -> None:
+    """Write ``arrays`` to the ``.npz`` at ``path`` atomically, whatever the path's suffix.
+
+    Writing through an open file stops NumPy from appending ``.npz`` to a name that lacks it
+    (which would leave the real data beside an empty file at ``path``).
+    """
+    with atomic_write(path) as temp, open(temp, "wb") as handle:
+        (np.savez_compressed if compressed else np.savez)(handle, **arrays)

@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import UserError
-from .paths import atomic_write, require_file
+from .paths import atomic_write, require_file, save_npz
 from .strokes import PIXELS, join_strokes, split_strokes
 
 DIGITS = "0123456789"
@@ -250,11 +250,10 @@ def save_numbers(path: str | os.PathLike, writings: list[Writing]) -> Path:
     if not writings:
         raise UserError("no writings to save", "write at least one number")
     lengths = [len(w.points) for w in writings]
-    with atomic_write(path) as temp:
-        np.savez_compressed(temp, points=np.concatenate([w.points for w in writings]).astype(np.float32),
-                            offsets=np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
-                            texts=np.array([w.text for w in writings], dtype=str),
-                            widths=np.array([w.width for w in writings], np.float32))
+    save_npz(path, points=np.concatenate([w.points for w in writings]).astype(np.float32),
+             offsets=np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
+             texts=np.array([w.text for w in writings], dtype=str),
+             widths=np.array([w.width for w in writings], np.float32))
     return Path(path)
 
 
@@ -295,8 +294,7 @@ def save_stroke3(path: str | os.PathLike, writings: list[Writing]) -> Path:
         chosen = [w for w, name in zip(writings, names) if name == split]
         arrays[split] = _object_array([to_stroke3(w.points) for w in chosen])
         arrays[f"{split}_texts"] = np.array([w.text for w in chosen], dtype=str).reshape(-1)
-    with atomic_write(path) as temp:
-        np.savez_compressed(temp, **arrays)
+    save_npz(path, **arrays)
     return Path(path)
 
 

@@ -70,3 +70,12 @@ def test_atomic_write_gives_files_the_usual_permissions(tmp_path):
     finally:
         os.umask(mask)
     assert (tmp_path / "b.txt").stat().st_mode & 0o777 == 0o644
+
+
+def test_save_npz_writes_to_the_exact_path_even_without_the_suffix(tmp_path):
+    import numpy as np
+
+    paths.save_npz(tmp_path / "lines", lines=np.arange(3))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["lines"]
+    with np.load(tmp_path / "lines") as archive:
+        assert archive["lines"].tolist() == [0, 1, 2]

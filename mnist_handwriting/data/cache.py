@@ -9,7 +9,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from ..paths import atomic_write, cache_dir as resolve_cache_dir
+from ..paths import cache_dir as resolve_cache_dir, save_npz
 from .digits import DigitSet
 
 FORMAT_VERSION = 2
@@ -26,9 +26,8 @@ def cache_path(name: str, sources: Sequence[Path], cache_dir=None) -> Path:
 def save_digits(digits: DigitSet, path: Path) -> None:
     """Write ``digits`` to ``path`` (uncompressed, so loading is a plain read), atomically."""
     writers = np.zeros(0, np.int64) if digits.writers is None else digits.writers
-    with atomic_write(path) as temp:
-        np.savez(temp, images=digits.images, labels=digits.labels, points=digits.points, offsets=digits.offsets,
-                 writers=writers, has_writers=np.array(digits.writers is not None))
+    save_npz(path, compressed=False, images=digits.images, labels=digits.labels, points=digits.points,
+             offsets=digits.offsets, writers=writers, has_writers=np.array(digits.writers is not None))
 
 
 def load_digits(path: Path) -> DigitSet | None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from ..formats import read_npz
-from ..paths import atomic_write
+from ..paths import save_npz
 from .common import check_input
 
 SUFFIX = ".npz"
@@ -23,8 +23,7 @@ FOLDER = False
 def write(points: np.ndarray, labels: np.ndarray, out: str | os.PathLike, **_) -> Path:
     """Write ``points: (N, T, 3)``, ``labels: (N,)`` to ``out`` atomically."""
     points, labels = check_input(points, labels, str(out))
-    with atomic_write(out) as temp:
-        np.savez_compressed(temp, lines=points, labels=labels)
+    save_npz(out, lines=points, labels=labels)
     return Path(out)
 
 

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import UserError
-from ..paths import atomic_write, require_file
+from ..paths import require_file, save_npz
 from .common import SPLITS, check_input, check_splits, from_frame, stack_drawings, to_frame
 
 SUFFIX = ".npz"
@@ -70,8 +70,7 @@ def write(points: np.ndarray, labels: np.ndarray, out: str | os.PathLike, *, spl
         arrays[split] = _object_array([to_stroke3(points[i]) for i in index])
         arrays[f"{split}_labels"] = labels[index]
         arrays[f"{split}_index"] = index.astype(np.int64)
-    with atomic_write(out) as temp:
-        np.savez_compressed(temp, **arrays)
+    save_npz(out, **arrays)
     return Path(out)
 
 
