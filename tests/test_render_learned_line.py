@@ -84,7 +84,7 @@ def test_factored_storage_round_trip(weights, tmp_path):
 
 @pytest.mark.parametrize("corruption, message", [
     ("missing", "missing \\['c2.bias'\\]"),
-    ("extra", "extra \\['surplus'\\]"),
+    ("extra", "unexpected \\['surplus'\\]"),
     ("shape", "d1.bias has shape \\(3,\\)"),
     ("nan", "c1.weight contains NaN"),
 ])

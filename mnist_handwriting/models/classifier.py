@@ -20,13 +20,13 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from safetensors import SafetensorError
-from safetensors.torch import load_file, safe_open, save_file
+from safetensors.torch import save_file
 from torch import nn
 from tqdm import tqdm
 
 from ..errors import UserError
 from ..paths import WEIGHTS_DIR, atomic_write
+from ..safeweights import check_tensors, read_weights
 from ..strokes import PIXELS
 
 FORMAT = "mnist-handwriting-classifier/1"
@@ -188,12 +188,7 @@ def load_classifier(device: str | torch.device = "cpu", path: str | os.PathLike 
     fix = "retrain it with `mnist-handwriting train-classifier`, or reinstall the package"
     if not path.is_file():
         raise UserError(f"classifier weights not found: {path}", fix)
-    try:
-        with safe_open(str(path), framework="pt") as handle:
-            metadata = handle.metadata() or {}
-        tensors = load_file(str(path))
-    except (SafetensorError, OSError) as error:
-        raise UserError(f"cannot read classifier weights {path}: {error}", fix) from None
+    tensors, metadata = read_weights(path, "classifier weights", fix)
     if json.loads(metadata.get("format", "null")) != FORMAT:
         raise UserError(f"{path} is not a legibility classifier (format {metadata.get('format')!r})", fix)
     try:
@@ -202,15 +197,5 @@ def load_classifier(device: str | torch.device = "cpu", path: str | os.PathLike 
     except (KeyError, TypeError, ValueError) as error:
         raise UserError(f"{path}: unreadable classifier config ({error})", fix) from None
     model = DigitClassifier(config)
-    expected = model.state_dict()
-    missing, extra = sorted(set(expected) - set(tensors)), sorted(set(tensors) - set(expected))
-    if missing or extra:
-        raise UserError(f"{path}: tensors do not match the classifier (missing {missing}, unexpected {extra})", fix)
-    for name, value in tensors.items():
-        if value.shape != expected[name].shape:
-            raise UserError(f"{path}: tensor {name} has shape {tuple(value.shape)}, "
-                            f"expected {tuple(expected[name].shape)}", fix)
-        if not torch.isfinite(value).all():
-            raise UserError(f"{path}: tensor {name} holds NaN or infinite values", fix)
-    model.load_state_dict(tensors, strict=True)
+    model.load_state_dict(check_tensors(tensors, model, path, "classifier weights", fix), strict=True)
     return model.to(torch.device(device)).eval()

@@ -15,10 +15,11 @@ from pathlib import Path
 
 import torch
 from safetensors import SafetensorError
-from safetensors.torch import load_file, safe_open, save_file
+from safetensors.torch import safe_open, save_file
 
 from ..errors import UserError
 from ..paths import WEIGHTS_DIR, atomic_write
+from ..safeweights import check_tensors, read_weights
 from . import build_model
 from .handwriting_lstm import ModelConfig, PointModel
 
@@ -98,26 +99,10 @@ def load_model(name_or_path: str | os.PathLike, device: str | torch.device = "cp
     weights are UserErrors naming the file.
     """
     path = resolve(name_or_path)
-    try:
-        with safe_open(str(path), framework="pt") as handle:
-            metadata = handle.metadata() or {}
-        tensors = load_file(str(path))
-    except (SafetensorError, OSError, ValueError) as error:
-        raise UserError(f"{path} is not a readable safetensors file ({error})",
-                        "re-download or re-train the model") from None
+    fix = "re-train the model with `mnist-handwriting train`, or reinstall the package for a shipped one"
+    tensors, metadata = read_weights(path, "model weights", fix)
     model = build_model(read_config(path, metadata))
-    expected = model.state_dict()
-    missing, extra = sorted(set(expected) - set(tensors)), sorted(set(tensors) - set(expected))
-    if missing or extra:
-        raise UserError(f"{path} does not match its config: missing keys {missing}, unexpected keys {extra}",
-                        "use the weights file together with the config it was saved with")
-    for name, tensor in tensors.items():
-        if tensor.shape != expected[name].shape:
-            raise UserError(f"{path}: weight {name} has shape {tuple(tensor.shape)}, "
-                            f"the config needs {tuple(expected[name].shape)}", "re-train or re-export the model")
-        if not bool(torch.isfinite(tensor).all()):
-            raise UserError(f"{path}: weight {name} contains NaN or inf", "re-train the model (the run diverged)")
-    model.load_state_dict({name: tensor.float() for name, tensor in tensors.items()}, strict=True)
+    model.load_state_dict(check_tensors(tensors, model, path, "model weights", fix), strict=True)
     return model.to(device).eval()
 
 

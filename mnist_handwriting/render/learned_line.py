@@ -22,6 +22,7 @@ from tqdm import tqdm
 
 from ..errors import UserError
 from ..paths import WEIGHTS_DIR, atomic_write, require_file
+from ..safeweights import check_tensors, read_weights
 from ..strokes import PIXELS
 from .base import Rasteriser
 from .exact import draw_trajectory
@@ -187,27 +188,11 @@ def load_line_model(path: str | os.PathLike | None = None, device: torch.device 
     Default: the shipped ``weights/learned-line.safetensors``. A factored dense weight is
     multiplied back (:func:`save_line_model`). Missing, extra or misshapen keys, non-finite values or an unreadable file raise ``UserError`` naming the file.
     """
-    from safetensors import SafetensorError
-    from safetensors.torch import load_file
-
     path = require_file(path or WEIGHTS_DIR / f"{WEIGHTS_NAME}.safetensors", "line model weights", FIX)
-    try:
-        tensors = load_file(str(path))
-    except (SafetensorError, OSError, ValueError) as error:
-        raise UserError(f"cannot read line model weights {path}: {error}", FIX) from None
+    tensors, _ = read_weights(path, "line model weights", FIX)
     _unfactor(tensors, path)
     model = LineModel()
-    expected = model.state_dict()
-    missing, extra = sorted(set(expected) - set(tensors)), sorted(set(tensors) - set(expected))
-    if missing or extra:
-        raise UserError(f"line model weights {path} do not match LineModel (missing {missing}, extra {extra})", FIX)
-    for name, value in tensors.items():
-        if value.shape != expected[name].shape:
-            raise UserError(f"line model weights {path}: {name} has shape {tuple(value.shape)}, "
-                            f"expected {tuple(expected[name].shape)}", FIX)
-        if not torch.isfinite(value).all():
-            raise UserError(f"line model weights {path}: {name} contains NaN or infinite values", FIX)
-    model.load_state_dict({name: value.float() for name, value in tensors.items()})
+    model.load_state_dict(check_tensors(tensors, model, path, "line model weights", FIX))
     return model.to(device).eval().requires_grad_(False)
 
 
