@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import UserError
-from .formats import check_labels, save_handwriting_file
+from .formats import check_labels, output_suffix, save_handwriting_file
 from .paths import atomic_write
 
 OUTPUT_SUFFIXES = (".svg", ".json", ".gif", ".npz")
@@ -63,10 +63,7 @@ def drawing_json(points: np.ndarray, labels: Labels, sources: list[str]) -> str:
 def save_drawing(path: str | os.PathLike, points: np.ndarray, labels: Labels, sources: list[str], fps: int = 10) -> Path:
     """Write ``points: (N, T, 3)`` to ``path`` as SVG (one digit), JSON, an animated GIF or a handwriting .npz."""
     path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in OUTPUT_SUFFIXES:
-        raise UserError(f"cannot write {path.name}: unknown output type {suffix or '(none)'}",
-                        f"name the output with one of {', '.join(OUTPUT_SUFFIXES)}")
+    suffix = output_suffix(path, OUTPUT_SUFFIXES)
     if suffix == ".npz":
         save_handwriting_file(path, points, labels.values)
     elif suffix == ".gif":

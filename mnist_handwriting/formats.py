@@ -122,3 +122,13 @@ def output_path(path: str | os.PathLike) -> Path:
     if not path.parent.is_dir():
         raise UserError(f"output folder {path.parent} does not exist", "create it first or choose another --out")
     return path
+
+
+def output_suffix(path: str | os.PathLike, allowed: tuple[str, ...]) -> str:
+    """The lower-case suffix of an output ``path``, which must be one of ``allowed``."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in allowed:
+        raise UserError(f"cannot write {path.name}: unknown output type {suffix or '(none)'}",
+                        f"name the output with one of {', '.join(allowed)}")
+    return suffix

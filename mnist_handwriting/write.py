@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import UserError
+from .formats import output_suffix
 from .paths import atomic_write, require_file, save_npz
 from .strokes import PIXELS, join_strokes, split_strokes
 
@@ -375,10 +376,7 @@ OUTPUT_SUFFIXES = (".svg", ".gif", ".json", ".npz")
 def save_writing(path: str | os.PathLike, writings: list[Writing], fps: int = 10) -> Path:
     """Write ``writings`` to ``path`` by suffix: ``.npz`` / ``.stroke3.npz`` (any count) or, for one, SVG / GIF / JSON."""
     path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in OUTPUT_SUFFIXES:
-        raise UserError(f"cannot write {path.name}: unknown output type {suffix or '(none)'}",
-                        f"name the output with one of {', '.join(OUTPUT_SUFFIXES)}")
+    suffix = output_suffix(path, OUTPUT_SUFFIXES)
     if suffix == ".npz":
         return (save_stroke3 if path.name.lower().endswith(".stroke3.npz") else save_numbers)(path, writings)
     if len(writings) != 1:
