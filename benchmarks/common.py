@@ -1,4 +1,4 @@
-"""What every benchmark prints first: the machine, the torch version and the device."""
+"""What every benchmark prints first: the machine, the torch version, and each device it measures."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import platform
 import torch
 
 
-def print_machine(device: torch.device) -> None:
-    """One line each: CPU / GPU, torch version and threads, the device the numbers are for."""
+def print_machine() -> None:
+    """Two lines: the CPU and core count, then the torch version and its thread count."""
     cpu = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo") as info:
@@ -18,5 +18,8 @@ def print_machine(device: torch.device) -> None:
         pass
     print(f"machine: {cpu}, {os.cpu_count()} cores, python {platform.python_version()}")
     print(f"torch:   {torch.__version__}, {torch.get_num_threads()} threads")
-    name = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
-    print(f"device:  {device} ({name})")
+
+
+def describe_device(device: torch.device) -> str:
+    """``cpu`` or ``cuda:0 (NVIDIA H100 ...)``."""
+    return f"{device} ({torch.cuda.get_device_name(device)})" if device.type == "cuda" else str(device)

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import print_machine  # noqa: E402
+from common import describe_device, print_machine  # noqa: E402
 
 from mnist_handwriting.convert import convert_images, dataset_images, load_converter  # noqa: E402
 from mnist_handwriting.formats import save_handwriting_file  # noqa: E402
@@ -36,7 +36,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     device = torch.device(args.device)
-    print_machine(device)
+    print_machine()
+    print(f"device:  {describe_device(device)}")
 
     started = time.perf_counter()
     images, labels = dataset_images(args.dataset)

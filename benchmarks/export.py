@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import print_machine  # noqa: E402
@@ -43,7 +42,7 @@ def main() -> None:
     parser.add_argument("--points", type=int, default=20)
     parser.add_argument("--formats", nargs="+", default=list(FORMAT_NAMES), choices=FORMAT_NAMES)
     args = parser.parse_args()
-    print_machine(torch.device("cpu"))
+    print_machine()
     points, labels = random_handwriting(args.digits, args.points)
     print(f"{args.digits} digits x {args.points} points")
     print(f"{'format':8} {'write s':>8} {'read s':>8} {'size MB':>8}")

@@ -10,14 +10,17 @@ training step keeps alive), measured with saved-tensor hooks.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
+import sys
 import time
+from pathlib import Path
 
 import torch
 
-from mnist_handwriting.errors import UserError
-from mnist_handwriting.render import RASTERISERS, make_rasteriser
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import describe_device, print_machine  # noqa: E402
+
+from mnist_handwriting.errors import UserError  # noqa: E402
+from mnist_handwriting.render import RASTERISERS, make_rasteriser  # noqa: E402
 
 THIRD_COLUMN = {"soft-line": 20.0 * 28, "learned-line": 0.0, "distance-field": 0.0}
 """A drawing value of each rasteriser's third column (softness, pen-up, pen-up)."""
@@ -84,13 +87,10 @@ def main() -> None:
     parser.add_argument("--device", nargs="+", default=["cpu"] + (["cuda"] if torch.cuda.is_available() else []))
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
-    print(f"machine: {platform.platform()}, {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-          f"torch threads {torch.get_num_threads()}")
-    print(f"torch: {torch.__version__}")
+    print_machine()
     for device_name in args.device:
         device = torch.device(device_name)
-        label = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
-        print(f"\ndevice: {device} ({label})")
+        print(f"\ndevice: {describe_device(device)}")
         print(f"{'rasteriser':15s} {'batch x segs':>14s}  {'fwd seg/s':>12s} {'fwd+bwd seg/s':>14s}   memory")
         for name in RASTERISERS:
             for batch in args.batch:

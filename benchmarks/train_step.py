@@ -10,19 +10,22 @@ backward, Adam; configs with human samples add their interleaved 32-sample super
 from __future__ import annotations
 
 import argparse
-import os
-import platform
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
 
-from mnist_handwriting.errors import UserError
-from mnist_handwriting.models import build_model
-from mnist_handwriting.render.exact import draw_trajectory
-from mnist_handwriting.train.config import PRESETS, preset
-from mnist_handwriting.train.data import HumanSamples
-from mnist_handwriting.train.loop import Trainer
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import describe_device, print_machine  # noqa: E402
+
+from mnist_handwriting.errors import UserError  # noqa: E402
+from mnist_handwriting.models import build_model  # noqa: E402
+from mnist_handwriting.render.exact import draw_trajectory  # noqa: E402
+from mnist_handwriting.train.config import PRESETS, preset  # noqa: E402
+from mnist_handwriting.train.data import HumanSamples  # noqa: E402
+from mnist_handwriting.train.loop import Trainer  # noqa: E402
 
 
 def synthetic(count: int, points: int, device) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -70,9 +73,8 @@ def main() -> None:
     parser.add_argument("--configs", nargs="*", default=list(PRESETS))
     args = parser.parse_args()
     device = torch.device(args.device)
-    print(f"machine: {platform.node()} {platform.machine()} {platform.processor() or ''} cpus={os.cpu_count()}")
-    print(f"torch: {torch.__version__} threads={torch.get_num_threads()} (best of {args.repeats} steps)")
-    print(f"device: {torch.cuda.get_device_name(device) if device.type == 'cuda' else 'cpu'}")
+    print_machine()
+    print(f"device:  {describe_device(device)} (best of {args.repeats} steps)")
     images, labels, _ = synthetic(64, 20, device)
     human_images, human_labels, human_targets = synthetic(32, 20, device)
     human = HumanSamples(human_images, human_labels, human_targets)
