@@ -50,6 +50,11 @@ class ModelConverter:
     device: torch.device
     name: str
 
+    @property
+    def count(self) -> int:
+        """Points per digit: what the model was trained to draw."""
+        return self.model.config.points
+
     def convert(self, images: np.ndarray, labels: np.ndarray) -> np.ndarray:
         pixels = torch.from_numpy(images).to(self.device, torch.float32).div_(255.0)
         classes = torch.from_numpy(np.asarray(labels, np.int64)).to(self.device)
@@ -120,7 +125,7 @@ def convert_images(converter, images: np.ndarray, labels: np.ndarray, batch_size
             parts.append(converter.convert(images[start:stop], labels[start:stop]))
             bar.update(len(parts[-1]))
     if not parts:
-        return np.zeros((0, getattr(converter, "count", 20), 3), np.float32)
+        return np.zeros((0, converter.count, 3), np.float32)
     return np.concatenate(parts).astype(np.float32, copy=False)
 
 

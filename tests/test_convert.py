@@ -69,3 +69,8 @@ def test_trace_converter_draws_the_skeleton():
     assert points.shape == (1, 10, 3)
     np.testing.assert_allclose(points[0, :, 0], 14.5 / 28, atol=1e-6)
     assert points[0, :, 2].tolist() == [0] * 9 + [1]
+
+
+def test_no_digits_give_an_empty_array_of_the_converters_length():
+    points = convert.convert_images(convert.load_converter(), np.zeros((0, 28, 28), np.uint8), np.zeros(0), 8)
+    assert points.shape == (0, 20, 3)
