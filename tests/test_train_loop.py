@@ -1,5 +1,6 @@
 """Training: every preset learns, resume is bit-exact, the CLI writes a full run, DDP (gloo) matches one process."""
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -100,7 +101,10 @@ def test_cli_train_writes_a_complete_run(tmp_path, data_dir, cache_dir, capsys):
     assert description["metrics"]["test_digits"] == 20 and description["metrics"]["steps"] == 3
     assert description["command"].startswith("mnist-handwriting train --config note-ensemble")
     assert Image.open(out / "samples.png").size == (10 * 84, 2 * 84)
-    assert list((out / "tensorboard").iterdir())
+    if importlib.util.find_spec("tensorboard"):    # the optional extra: logs only where it is installed
+        assert list((out / "tensorboard").iterdir())
+    else:
+        assert not (out / "tensorboard").exists()
 
 
 def test_cli_lists_configs_and_rejects_bad_ones(capsys):
