@@ -36,7 +36,7 @@ def test_the_shipped_default_model_exists():
 
 def test_convert_with_the_default_model_keeps_order_and_format(capsys, tmp_path):
     code, out, _ = run(capsys, "convert", "--images", EXAMPLES / "mnist-100.npz", "--out", tmp_path / "out.npz")
-    assert code == 0 and "100 digits x 20 points with note-best" in out
+    assert code == 0 and f"100 digits x 20 points with {DEFAULT_MODEL}" in out
     points, labels = load_handwriting_file(tmp_path / "out.npz")
     with np.load(EXAMPLES / "mnist-100.npz") as source:
         np.testing.assert_array_equal(labels, source["labels"])

@@ -51,11 +51,15 @@ def run(args: argparse.Namespace) -> None:
     if args.list:
         for name, preset in configs.PRESETS.items():
             model = preset.model
-            human = (f"human samples: {preset.human_pretrain_steps} steps first, then 1 per {preset.human_every}"
+            human = (f"32 human samples: {preset.human_pretrain_steps} steps first, then 1 per {preset.human_every}"
                      if preset.human_every else "no human samples")
+            if preset.paired_batch:
+                human = (f"pendigits writers 1-{24 - preset.paired_holdout} paired (point {preset.point_weight}, "
+                         f"soft-DTW {preset.dtw_weight}, pen {preset.pen_weight}), 1 per {preset.paired_every}")
+            start = f", from {preset.init_model}" if preset.init_model else ""
             print(f"{name:18} {model.kind} {model.layers}x{model.hidden}, third={model.third_activation}, "
                   f"{model.rasteriser}/{model.compositing}, dropout={model.dropout}, "
-                  f"aux={preset.aux_distance}/{preset.aux_angle}, {human}")
+                  f"aux={preset.aux_distance}/{preset.aux_angle}, {human}{start}")
         return
     config = configs.preset(args.config)
     if args.config_file:

@@ -23,7 +23,7 @@ from ..safeweights import check_tensors, read_weights
 from . import build_model
 from .handwriting_lstm import ModelConfig, PointModel
 
-DEFAULT_MODEL = "note-best"
+DEFAULT_MODEL = "human-best"
 """Name of the shipped model used when none is given."""
 
 FORMAT = "mnist-handwriting-model/1"
