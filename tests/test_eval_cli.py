@@ -38,6 +38,18 @@ def test_eval_rejects_bad_options(tmp_path, capsys):
     assert "output folder" in capsys.readouterr().err
     assert main(["eval", "--method", "trace", "--classifier", str(tmp_path / "none.safetensors")]) == 2
     assert "classifier weights not found" in capsys.readouterr().err
+    assert main(["eval", "--method", "trace", "--dev-pen-width", "0"]) == 2
+    assert "--dev-pen-width 0.0 is outside" in capsys.readouterr().err
+
+
+def test_eval_on_thick_renders_of_the_development_writers(data_dir, cache_dir, tmp_path):
+    thin, thick = tmp_path / "thin.json", tmp_path / "thick.json"
+    for out, extra in ((thin, []), (thick, ["--dev-pen-width", "2.5"])):
+        assert main(["eval", "--method", "trace", "--subset", "20", "--out", str(out), *extra,
+                     "--data-dir", str(data_dir), "--cache-dir", str(cache_dir)]) == 0
+    thin, thick = (json.loads(path.read_text())["overall"] for path in (thin, thick))
+    assert thick["f1"] == thin["f1"], "the MNIST test digits are the same"
+    assert thick["ldtw"] != thin["ldtw"], "the development writers' images differ"
 
 
 def test_train_classifier_rejects_bad_options(tmp_path, capsys):

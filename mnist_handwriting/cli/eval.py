@@ -24,6 +24,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--batch-size", type=int, default=256, help="digits per conversion batch (default: 256)")
     parser.add_argument("--classifier", metavar="PATH",
                         help="legibility classifier .safetensors (default: the shipped one)")
+    parser.add_argument("--dev-pen-width", type=float, metavar="PX",
+                        help="measure human-likeness on thick renders (PX pixels wide, e.g. 2.5) of the development "
+                             "writers, thinned by our own preprocessing, instead of their thin renders")
     parser.add_argument("--out", metavar="REPORT.json", help="also write the full report (overall and per class)")
     parser.add_argument("--table", metavar="TABLE.md", help="also write the overall markdown table")
     add_model_options(parser)
@@ -50,6 +53,8 @@ def run(args: argparse.Namespace) -> None:
 
     if args.subset is not None and args.subset < 1:
         raise UserError(f"--subset {args.subset} is not positive", "pass --subset 1 or more, or leave it out")
+    if args.dev_pen_width is not None and not 0 < args.dev_pen_width <= 8:
+        raise UserError(f"--dev-pen-width {args.dev_pen_width} is outside (0, 8] pixels", "use e.g. 2.5")
     if args.batch_size < 1:
         raise UserError(f"--batch-size {args.batch_size} is not positive", "pass --batch-size 1 or more")
     outputs = [output_path(path) for path in (args.out, args.table) if path]
@@ -59,7 +64,8 @@ def run(args: argparse.Namespace) -> None:
     for spec in _specs(args):
         converter = load_converter(spec, device, args.points)
         reports[converter.name] = evaluate(converter, data_dir=args.data_dir, cache_dir=args.cache_dir,
-                                           subset=args.subset, batch_size=args.batch_size, classifier=classifier)
+                                           subset=args.subset, batch_size=args.batch_size, classifier=classifier,
+                                           dev_pen_width=args.dev_pen_width)
     table = markdown_table({name: report["overall"] for name, report in reports.items()})
     print(table, end="")
     if not args.all:

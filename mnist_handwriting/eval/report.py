@@ -91,12 +91,14 @@ def _first(digits, subset: int | None):
 
 
 def evaluate(converter, *, data_dir=None, cache_dir=None, subset: int | None = None, batch_size: int = 256,
-             progress: bool = True, classifier=None) -> dict:
+             progress: bool = True, classifier=None, dev_pen_width: float | None = None) -> dict:
     """All metrics of ``converter``, overall and per class (see the module docstring).
 
     ``subset`` keeps the first N test digits and the first N pendigits development digits
     (the 32 human samples are always used). ``classifier`` defaults to the shipped one
-    (:func:`mnist_handwriting.models.classifier.load_classifier`).
+    (:func:`mnist_handwriting.models.classifier.load_classifier`). ``dev_pen_width`` replaces
+    the development writers' thin renders by thick, raw-MNIST-like ones (that many pixels
+    wide) thinned by our own preprocessing, to check that style does not matter.
     """
     from ..data.human import load_human_samples, load_pendigits, split_by_writer
     from ..data.stroke_sequences import load_thinned_mnist
@@ -117,6 +119,10 @@ def evaluate(converter, *, data_dir=None, cache_dir=None, subset: int | None = N
                test.labels, "", overall, per_class)
 
     dev = _first(split_by_writer(load_pendigits(data_dir, cache_dir))[1], subset)
+    if dev_pen_width:
+        from ..train.paired import thick_variant
+
+        dev = thick_variant(dev, dev_pen_width)
     human_points, _ = _convert(converter, dev.images, dev.labels, batch_size, progress, "pendigits dev")
     _summarise(human_scores(human_points, [dev.trajectory(i) for i in range(len(dev))]), dev.labels, "",
                overall, per_class)

@@ -112,20 +112,3 @@ def thick_variant(digits: DigitSet, pen_width: float = THICK_PEN) -> DigitSet:
         if len(digits) else digits.images
     return DigitSet(images=images, labels=digits.labels, points=digits.points, offsets=digits.offsets,
                     writers=digits.writers)
-
-
-def development_scores(converter, pen_width: float | None = None, data_dir=None,
-                       cache_dir=None) -> dict[str, dict[str, float]]:
-    """Human-likeness of a converter (:func:`mnist_handwriting.convert.load_converter`) on the development
-    writers 25-30, overall and per class (``"0"``..``"9"``); with ``pen_width``, on their thick renders
-    re-thinned (:func:`thick_variant`). For reporting only, never for tuning."""
-    dev = split_by_writer(load_pendigits(data_dir, cache_dir), DEV_WRITERS)[1]
-    if pen_width:
-        dev = thick_variant(dev, pen_width)
-    points = np.concatenate([converter.convert(dev.images[start:start + 512], dev.labels[start:start + 512])
-                             for start in range(0, len(dev), 512)])
-    scores = {"overall": _mean_scores(points, dev)}
-    for digit in range(10):
-        chosen = dev.labels == digit
-        scores[str(digit)] = _mean_scores(points[chosen], dev.subset(chosen))
-    return scores
