@@ -2,7 +2,8 @@
 
 A step is what the training loop does per reconstruction step: forward, rasterise, losses,
 backward, Adam; configs with human samples add their interleaved 32-sample supervised step
-(the note's iteration). Synthetic thin digits, so no data files are needed.
+(the note's iteration), human-best its step on 64 paired human digits. Synthetic thin
+digits, so no data files are needed.
 
     OMP_NUM_THREADS=2 python benchmarks/train_step.py [--device cuda] [--repeats 10]
 """
@@ -26,6 +27,7 @@ from mnist_handwriting.render.exact import draw_trajectory  # noqa: E402
 from mnist_handwriting.train.config import PRESETS, preset  # noqa: E402
 from mnist_handwriting.train.data import HumanSamples  # noqa: E402
 from mnist_handwriting.train.loop import Trainer  # noqa: E402
+from mnist_handwriting.train.paired import PairedHuman  # noqa: E402
 
 
 def synthetic(count: int, points: int, device) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -45,8 +47,9 @@ def sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def time_steps(trainer: Trainer, human: HumanSamples | None, images, labels, repeats: int) -> float:
-    """Best-of-``repeats`` milliseconds of one reconstruction step (plus one human step when ``human``).
+def time_steps(trainer: Trainer, images, labels, repeats: int, human: HumanSamples | None = None,
+               paired: PairedHuman | None = None) -> float:
+    """Best-of-``repeats`` milliseconds of one reconstruction step, plus the interleaved human or paired step.
 
     The minimum, not the median: on a shared machine other processes only ever add time.
     """
@@ -54,6 +57,8 @@ def time_steps(trainer: Trainer, human: HumanSamples | None, images, labels, rep
         trainer.reconstruction_step(images, labels)
         if human is not None:
             trainer.human_step(human)
+        if paired is not None:
+            trainer.paired_step(paired)
     for _ in range(3):
         step()
     times = []
@@ -78,6 +83,8 @@ def main() -> None:
     images, labels, _ = synthetic(64, 20, device)
     human_images, human_labels, human_targets = synthetic(32, 20, device)
     human = HumanSamples(human_images, human_labels, human_targets)
+    paired_images, paired_labels, paired_targets = synthetic(64, 20, device)
+    paired = PairedHuman(paired_images, paired_labels, paired_targets, torch.ones_like(paired_labels))
     for name in args.configs:
         config = preset(name)
         torch.manual_seed(0)
@@ -86,8 +93,10 @@ def main() -> None:
         except UserError as error:
             print(f"{name:18} skipped: {error}")
             continue
-        ms = time_steps(trainer, human if config.human_every else None, images, labels, args.repeats)
-        extra = " (+ 32 human samples)" if config.human_every else ""
+        ms = time_steps(trainer, images, labels, args.repeats, human if config.human_every else None,
+                        paired if config.paired_batch else None)
+        extra = (" (+ 32 human samples)" if config.human_every else "") + \
+            (f" (+ {config.paired_batch} paired human digits)" if config.paired_batch else "")
         print(f"{name:18} {ms:8.1f} ms/step{extra}")
     config = preset("note-ensemble")
     for mode in ("routed", "masked"):
@@ -96,7 +105,7 @@ def main() -> None:
         if mode == "masked":
             model.forward = model.masked_forward
         trainer = Trainer(config, model, device)
-        print(f"ensemble {mode:9} {time_steps(trainer, None, images, labels, args.repeats):8.1f} ms/step")
+        print(f"ensemble {mode:9} {time_steps(trainer, images, labels, args.repeats):8.1f} ms/step")
 
 
 if __name__ == "__main__":
