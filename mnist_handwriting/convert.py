@@ -19,7 +19,11 @@ from tqdm import tqdm
 from .errors import UserError
 
 INPUT_MODES = ("thinned", "raw", "auto")
-DATASETS = {"mnist-train": ("train",), "mnist-test": ("test",), "mnist-all": ("train", "test")}
+THINNED_SPLITS = {"mnist-train": ("train",), "mnist-test": ("test",), "mnist-all": ("train", "test")}
+DATASETS = (*THINNED_SPLITS, *(f"raw-{name}" for name in THINNED_SPLITS))
+"""``mnist-*``: de Jong's thinned MNIST from the shared data; ``raw-mnist-*``: the official
+MNIST IDX files in the cache (``mnist-handwriting data download-mnist``), thinned by our own
+preprocessing, for machines without the shared data."""
 TRACE = "trace"
 
 
@@ -130,10 +134,20 @@ def convert_images(converter, images: np.ndarray, labels: np.ndarray, batch_size
 
 
 def dataset_images(name: str, data_dir=None, cache_dir=None) -> tuple[np.ndarray, np.ndarray]:
-    """The built-in thinned MNIST as ``images, labels`` (``mnist-train``, ``mnist-test`` or ``mnist-all``)."""
+    """A built-in dataset (see :data:`DATASETS`) as thinned ``images: (N, 28, 28) uint8, labels: (N,)``."""
     if name not in DATASETS:
         raise UserError(f"unknown dataset {name!r}", f"use one of {', '.join(DATASETS)}")
+    if name.startswith("raw-"):
+        from .data.idx import load_mnist
+        from .data.preprocess import thin
+
+        parts = [load_mnist(split, cache_dir) for split in THINNED_SPLITS[name.removeprefix("raw-")]]
+        return thin(np.concatenate([images for images, _ in parts])), np.concatenate([labels for _, labels in parts])
     from .data.stroke_sequences import load_thinned_mnist
 
-    splits = [load_thinned_mnist(split, data_dir, cache_dir) for split in DATASETS[name]]
+    try:
+        splits = [load_thinned_mnist(split, data_dir, cache_dir) for split in THINNED_SPLITS[name]]
+    except UserError as error:
+        raise UserError(error.problem, f"{error.fix}; or use --dataset raw-{name} after "
+                                       "`mnist-handwriting data download-mnist`") from None
     return np.concatenate([s.images for s in splits]), np.concatenate([s.labels for s in splits])

@@ -74,3 +74,27 @@ def test_trace_converter_draws_the_skeleton():
 def test_no_digits_give_an_empty_array_of_the_converters_length():
     points = convert.convert_images(convert.load_converter(), np.zeros((0, 28, 28), np.uint8), np.zeros(0), 8)
     assert points.shape == (0, 20, 3)
+
+
+def test_raw_mnist_datasets_come_from_the_idx_files_thinned(tmp_path):
+    from mnist_handwriting.data.idx import FILES, write_idx
+
+    images = np.zeros((10000, 28, 28), np.uint8)
+    images[7, 5:20, 10:15] = 200                       # one thick bar
+    labels = np.arange(10000) % 10
+    (tmp_path / "mnist").mkdir()
+    (image_name, _, _), (label_name, _, _) = FILES["test"]
+    write_idx(tmp_path / "mnist" / image_name, images)
+    write_idx(tmp_path / "mnist" / label_name, labels.astype(np.uint8))
+    thinned, read_labels = convert.dataset_images("raw-mnist-test", cache_dir=tmp_path)
+    np.testing.assert_array_equal(read_labels, labels)
+    assert thinned.shape == (10000, 28, 28) and thinned.sum() == thinned[7].sum()
+    assert (thinned[7, 8:17] > 0).sum(axis=1).tolist() == [1] * 9, "the bar is thinned to one pixel"
+
+
+def test_missing_shared_data_points_to_the_raw_dataset(tmp_path, monkeypatch):
+    monkeypatch.setenv("MNIST_HANDWRITING_DATA", str(tmp_path / "none"))
+    with pytest.raises(UserError, match="raw-mnist-test after `mnist-handwriting data download-mnist`"):
+        convert.dataset_images("mnist-test", cache_dir=tmp_path)
+    with pytest.raises(UserError, match="data download-mnist"):
+        convert.dataset_images("raw-mnist-test", cache_dir=tmp_path)

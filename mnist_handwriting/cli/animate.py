@@ -21,7 +21,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "by point / the model's reconstruction through its rasteriser.")
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--images", metavar="IN.npz", help="images file (default: --dataset mnist-test)")
-    source.add_argument("--dataset", choices=tuple(DATASETS), default="mnist-test", help="built-in thinned MNIST")
+    source.add_argument("--dataset", choices=DATASETS, default="mnist-test",
+                        help="built-in dataset, as for convert (default: mnist-test)")
     parser.add_argument("--indices", type=int, nargs="+", metavar="I", help="digits to show (default: a random sample)")
     parser.add_argument("--count", type=int, default=10, help="random digits to show without --indices (default: 10)")
     parser.add_argument("--out", required=True, metavar="OUT.gif", help="GIF to write")

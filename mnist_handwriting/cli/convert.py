@@ -18,7 +18,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "(points (N, T, 3): x, y, pen_up; labels), in the same order.")
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--images", metavar="IN.npz", help="images file: images uint8 (N, 28, 28), labels int64 (N,)")
-    source.add_argument("--dataset", choices=tuple(DATASETS), help="convert the built-in thinned MNIST")
+    source.add_argument("--dataset", choices=DATASETS,
+                        help="convert a built-in dataset: mnist-* (thinned MNIST from the shared data) or raw-mnist-* "
+                             "(the official MNIST files fetched by `data download-mnist`, thinned by our preprocessing)")
     parser.add_argument("--out", required=True, metavar="OUT.npz", help="handwriting file to write")
     parser.add_argument("--input", choices=INPUT_MODES, default="auto",
                         help="thinned: use images as they are; raw: thin them first; "
