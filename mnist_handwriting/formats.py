@@ -48,7 +48,7 @@ def check_images(images: np.ndarray, source: str) -> np.ndarray:
     if images.dtype == np.uint8:
         return images
     if images.dtype.kind == "f":
-        if not np.all(np.isfinite(images)) or images.min() < 0 or images.max() > 1:
+        if not np.all(np.isfinite(images)) or images.size and (images.min() < 0 or images.max() > 1):
             raise UserError(f"{source}: float images must be finite and within [0, 1]",
                             "store images as uint8 0..255")
         return np.round(images * 255).astype(np.uint8)

@@ -32,6 +32,13 @@ def test_images_file_round_trip_and_float_images(tmp_path):
     assert labels.tolist() == [1, 2]
 
 
+def test_empty_float_images_file(tmp_path):
+    # An empty float array has no min/max: it must still pass as zero images, not raise ValueError.
+    formats.save_images_file(tmp_path / "e.npz", np.zeros((0, 28, 28), np.float32), np.zeros(0))
+    images, labels = formats.load_images_file(tmp_path / "e.npz")
+    assert images.shape == (0, 28, 28) and images.dtype == np.uint8 and labels.shape == (0,)
+
+
 @pytest.mark.parametrize("labels, message", [
     (np.array([0, 10]), "label 10 is outside 0..9"),
     (np.array([0]), r"labels have shape \(1,\), expected \(2,\)"),
