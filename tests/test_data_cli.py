@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from mnist_handwriting.cli import main
+from mnist_handwriting.data.preview import per_class_indices
+from mnist_handwriting.errors import UserError
 
 
 def test_data_prepare_info_preview(data_dir, cache_dir, tmp_path, capsys):
@@ -33,3 +36,11 @@ def test_data_errors_exit_2(tmp_path, capsys):
     assert main(["data", "preview", "pendigits", "--classes", "2,x", "--out", str(tmp_path / "g.png"),
                  "--data-dir", str(tmp_path), "--cache-dir", str(tmp_path)]) == 2
     assert "--classes '2,x'" in capsys.readouterr().err and not (tmp_path / "g.png").exists()
+
+
+def test_preview_more_per_class_than_a_class_holds():
+    # rng.choice(..., replace=False) raised NumPy's ValueError (a traceback in the CLI).
+    labels = np.array([1, 1, 2, 2, 2])
+    assert sorted(per_class_indices(labels, 2, [1, 2]).tolist()[:2]) == [0, 1]
+    with pytest.raises(UserError, match="class 1 has 2 digits, fewer than the 3 per class"):
+        per_class_indices(labels, 3, [1, 2])

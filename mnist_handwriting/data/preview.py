@@ -1,53 +1,38 @@
-"""Preview grids: thinned images upscaled, trajectories overlaid coloured by drawing order, starts marked."""
+"""Preview grids of a :class:`~.digits.DigitSet`: the thinned images under their trajectories.
+
+The drawing itself is :mod:`mnist_handwriting.viz.grid`'s (colours by drawing order, start
+ringed, pen-up jumps dashed); this module only picks digits and handles variable lengths.
+"""
 
 from __future__ import annotations
 
-import colorsys
-
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image
 
-from ..strokes import PIXELS, split_strokes
+from ..errors import UserError
+from ..strokes import PIXELS
 from .digits import DigitSet
 
 
-def _order_colour(fraction: float) -> tuple[int, int, int]:
-    """Blue (start) through green to red (end)."""
-    r, g, b = colorsys.hsv_to_rgb(0.66 * (1 - fraction), 0.9, 0.95)
-    return int(r * 255), int(g * 255), int(b * 255)
-
-
 def trajectory_grid(digits: DigitSet, indices, columns: int = 10, scale: int = 5) -> Image.Image:
-    """An RGB grid of the digits at ``indices``, each ``28 * scale`` px: image in grey, trajectory in colour.
+    """An RGB grid of the digits at ``indices: (K,)``, ``columns`` per row, each cell ``28 * scale`` px.
 
-    Segments go from blue (first) to red (last); pen-up jumps are not drawn; a white ring marks the start.
+    Each cell shows the digit's thinned image in light grey, its trajectory ``(T_i, 3)`` on top
+    and its label in the corner.
     """
-    indices = list(np.asarray(indices).ravel())
-    rows = -(-len(indices) // columns)
-    cell = PIXELS * scale
-    canvas = Image.new("RGB", (columns * cell, rows * cell), (0, 0, 0))
-    draw = ImageDraw.Draw(canvas)
-    for k, index in enumerate(indices):
-        left, top = (k % columns) * cell, (k // columns) * cell
-        grey = Image.fromarray((digits.images[index] * 0.35).astype(np.uint8)).resize((cell, cell), Image.NEAREST)
-        canvas.paste(grey.convert("RGB"), (left, top))
-        points = digits.trajectory(index)
-        total = max(len(points) - 1, 1)
-        done = 0
-        for stroke in split_strokes(points):
-            xy = stroke * cell + [left, top]
-            for i in range(len(xy) - 1):
-                draw.line([tuple(xy[i]), tuple(xy[i + 1])], fill=_order_colour((done + i) / total), width=2)
-            if len(xy) == 1:
-                draw.ellipse([*(xy[0] - 2), *(xy[0] + 2)], fill=_order_colour(done / total))
-            done += len(xy)
-        start = points[0, :2] * cell + [left, top]
-        draw.ellipse([*(start - 4), *(start + 4)], outline=(255, 255, 255), width=1)
-        draw.rectangle([left, top, left + cell - 1, top + cell - 1], outline=(60, 60, 60))
-    return canvas
+    from ..viz.grid import render_grid
+
+    indices = np.asarray(indices, np.int64).ravel()
+    return render_grid([digits.trajectory(i) for i in indices], digits.labels[indices], digits.images[indices],
+                       columns, PIXELS * scale)
 
 
 def per_class_indices(labels: np.ndarray, per_class: int, classes=range(10), seed: int = 0) -> np.ndarray:
-    """``per_class`` random indices of each class in ``classes``, class by class (one row per class)."""
+    """``per_class`` random indices of each class in ``classes``, class by class: ``(len(classes) * per_class,)``."""
     rng = np.random.default_rng(seed)
-    return np.concatenate([rng.choice(np.flatnonzero(labels == c), per_class, replace=False) for c in classes])
+    pools = [np.flatnonzero(labels == c) for c in classes]
+    for c, pool in zip(classes, pools):
+        if len(pool) < per_class:
+            raise UserError(f"class {c} has {len(pool)} digits, fewer than the {per_class} per class asked for",
+                            "ask for fewer digits per class")
+    return np.concatenate([rng.choice(pool, per_class, replace=False) for pool in pools])
