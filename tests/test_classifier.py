@@ -91,6 +91,10 @@ def test_loading_missing_corrupt_or_foreign_files(tmp_path):
     save_file({"w": torch.zeros(1)}, str(foreign), metadata={"format": '"something-else"'})
     with pytest.raises(UserError, match="is not a legibility classifier"):
         load_classifier("cpu", foreign)
+    plain = tmp_path / "plain.safetensors"   # a handwriting model's metadata is not JSON-encoded
+    save_file({"w": torch.zeros(1)}, str(plain), metadata={"format": "mnist-handwriting-model/1"})
+    with pytest.raises(UserError, match="is not a legibility classifier"):
+        load_classifier("cpu", plain)
 
 
 @pytest.mark.slow

@@ -189,7 +189,8 @@ def load_classifier(device: str | torch.device = "cpu", path: str | os.PathLike 
     if not path.is_file():
         raise UserError(f"classifier weights not found: {path}", fix)
     tensors, metadata = read_weights(path, "classifier weights", fix)
-    if json.loads(metadata.get("format", "null")) != FORMAT:
+    # The format is stored JSON-encoded; a handwriting model stores its format as plain text.
+    if metadata.get("format") != json.dumps(FORMAT):
         raise UserError(f"{path} is not a legibility classifier (format {metadata.get('format')!r})", fix)
     try:
         config = ClassifierConfig(**{k: tuple(v) if isinstance(v, list) else v
