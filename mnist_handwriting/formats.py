@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import UserError
-from .paths import require_file, save_npz
+from .paths import output_path, require_file, save_npz  # noqa: F401 (output_path: re-exported)
 from .strokes import PIXELS
 
 
@@ -114,14 +114,6 @@ def save_handwriting_file(path: str | os.PathLike, points: np.ndarray, labels: n
     points = check_points(points, str(path))
     labels = check_labels(labels, len(points), str(path))
     save_npz(path, points=points, labels=labels)
-
-
-def output_path(path: str | os.PathLike) -> Path:
-    """Check that an output path's folder exists (the common user mistake) and return it."""
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise UserError(f"output folder {path.parent} does not exist", "create it first or choose another --out")
-    return path
 
 
 def output_suffix(path: str | os.PathLike, allowed: tuple[str, ...]) -> str:

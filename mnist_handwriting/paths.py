@@ -77,7 +77,15 @@ def require_file(path: str | os.PathLike, what: str, fix: str) -> Path:
     return path
 
 
-def _umask() -> int:
+def output_path(path: str | os.PathLike) -> Path:
+    """Check that an output path's folder exists (the common user mistake) and return it."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise UserError(f"output folder {path.parent} does not exist", "create it first or choose another --out")
+    return path
+
+
+def current_umask() -> int:
     """The process umask (reading it requires setting it, so set it straight back)."""
     mask = os.umask(0o022)
     os.umask(mask)
@@ -92,9 +100,7 @@ def atomic_write(path: str | os.PathLike, suffix: str | None = None) -> Iterator
     half-written output is ever left at ``path``. ``suffix`` defaults to the target's
     suffix, because some writers append their own otherwise (for ``.npz`` use :func:`save_npz`).
     """
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise UserError(f"output folder {path.parent} does not exist", "create it first or choose another --out")
+    path = output_path(path)
     handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix if suffix is not None else path.suffix,
                                          dir=path.parent)
     os.close(handle)
@@ -102,7 +108,7 @@ def atomic_write(path: str | os.PathLike, suffix: str | None = None) -> Iterator
     try:
         yield temp
         if temp.is_file():
-            temp.chmod(0o666 & ~_umask())  # mkstemp makes 0600 files; give the usual permissions
+            temp.chmod(0o666 & ~current_umask())  # mkstemp makes 0600 files; give the usual permissions
         os.replace(temp, path)
     finally:
         temp.unlink(missing_ok=True)

@@ -151,3 +151,14 @@ def test_dataset_card_is_the_yaml_header_then_docs_dataset_md(tmp_path, monkeypa
     monkeypatch.setattr(parquet, "CARD", tmp_path / "missing.md")
     fallback = parquet.card_text({"train": 5})
     assert fallback.endswith(parquet.CARD_FALLBACK) and "CC BY-SA 3.0" in fallback and "de Jong" in fallback
+
+
+def test_folder_exports_get_the_usual_permissions(tmp_path):
+    import os
+
+    mask = os.umask(0o022)
+    try:
+        export(CORNERS[None], [7], "svg", tmp_path / "svg", progress=False)
+    finally:
+        os.umask(mask)
+    assert (tmp_path / "svg").stat().st_mode & 0o777 == 0o755   # mkdtemp alone would leave 0o700

@@ -25,6 +25,7 @@ import numpy as np
 
 from ..errors import UserError
 from ..formats import check_labels, check_points
+from ..paths import current_umask, output_path
 
 FRAME = 255
 """Side of the integer frame of the Quick, Draw! formats (coordinates 0..255)."""
@@ -119,15 +120,11 @@ def atomic_folder(path: str | os.PathLike) -> Iterator[Path]:
     An existing non-empty ``path`` is refused (never deleted: it may be the user's folder).
     An exception or Ctrl-C inside the block removes the temporary folder.
     """
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise UserError(f"output folder {path.parent} does not exist", "create it first or choose another --out")
+    path = output_path(path)
     if path.exists() and not (path.is_dir() and not any(path.iterdir())):
         raise UserError(f"output {path} already exists", "remove it or choose another --out (exports write a folder)")
     temp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    temp.chmod(0o777 & ~umask)  # mkdtemp makes it private; the result should look like any new folder
+    temp.chmod(0o777 & ~current_umask())  # mkdtemp makes it private; the result should look like any new folder
     try:
         yield temp
         if path.is_dir():
