@@ -17,12 +17,11 @@ from .errors import UserError
 def read_weights(path: str | os.PathLike, what: str, fix: str) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
     """The tensors and the metadata of the safetensors file at ``path`` (``what`` names it in errors)."""
     from safetensors import SafetensorError
-    from safetensors.torch import load_file, safe_open
+    from safetensors.torch import safe_open
 
     try:
-        with safe_open(str(path), framework="pt") as handle:
-            metadata = handle.metadata() or {}
-        return load_file(str(path)), metadata
+        with safe_open(str(path), framework="pt") as handle:   # one open for tensors and metadata
+            return {name: handle.get_tensor(name) for name in handle.keys()}, handle.metadata() or {}
     except (SafetensorError, OSError, ValueError) as error:
         raise UserError(f"cannot read {what} {path}: not a readable safetensors file ({error})", fix) from None
 
