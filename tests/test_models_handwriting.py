@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from mnist_handwriting.errors import UserError
-from mnist_handwriting.models import HandwritingLSTM, ModelConfig, pen_up_flags
+from mnist_handwriting.models import HandwritingLSTM, ModelConfig, build_model, pen_up_flags
 from mnist_handwriting.models.handwriting_lstm import absorb_dots
 from mnist_handwriting.models.handwriting_lstm import lstm_update
 from mnist_handwriting.render import make_rasteriser
@@ -96,6 +96,21 @@ def test_bad_inputs_are_user_errors():
         model(torch.zeros(2, 28, 28), torch.zeros(3, dtype=torch.long))
     with pytest.raises(UserError, match="third_activation"):
         HandwritingLSTM(ModelConfig(third_activation="relu"))
+
+
+@pytest.mark.parametrize("kind", ["lstm", "ensemble"])
+def test_wrong_dtypes_are_user_errors(kind):
+    """uint8 or float64 images and int32 labels used to fail deep inside a matmul or one_hot."""
+    model = build_model(ModelConfig(kind=kind, hidden=8, layers=2, points=3))
+    labels = torch.tensor([1, 2])
+    for images in (torch.zeros(2, 28, 28, dtype=torch.uint8), torch.zeros(2, 28, 28, dtype=torch.float64)):
+        with pytest.raises(UserError, match="model's weights are torch.float32"):
+            model(images, labels)
+    with pytest.raises(UserError, match="not torch.int64"):
+        model(torch.zeros(2, 28, 28), labels.int())
+    if kind == "ensemble":
+        with pytest.raises(UserError, match="not torch.int64"):
+            model.masked_forward(torch.zeros(2, 28, 28), labels.to(torch.uint8))
 
 
 def test_pen_up_flags_follow_the_rendered_segment_peak():

@@ -53,7 +53,7 @@ class DigitEnsemble(PointModel):
 
     def forward(self, images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         """``images: (B, 28, 28)`` in [0, 1], ``labels: (B,)`` -> ``raw: (B, T, 3)``."""
-        check_inputs(images, labels)
+        check_inputs(images, labels, self.projection.dtype)
         config = self.config
         hidden, last = config.hidden, config.layers - 1
         # Route: place sample b in row ``rank`` of its class's group, groups padded to the
@@ -96,7 +96,7 @@ class DigitEnsemble(PointModel):
         Ten times the work of :meth:`forward`; kept as its reference (tests, benchmark).
         No dropout. ``images: (B, 28, 28)``, ``labels: (B,)`` -> ``raw: (B, T, 3)``.
         """
-        check_inputs(images, labels)
+        check_inputs(images, labels, self.projection.dtype)
         config = self.config
         batch, hidden, last = len(images), config.hidden, config.layers - 1
         inputs = model_inputs(images, labels)

@@ -65,14 +65,19 @@ class ModelConfig:
         return self
 
 
-def check_inputs(images: torch.Tensor, labels: torch.Tensor) -> None:
-    """Shape checks at the model boundary: ``images: (B, 28, 28)``, ``labels: (B,)`` in 0..9."""
+def check_inputs(images: torch.Tensor, labels: torch.Tensor, dtype: torch.dtype) -> None:
+    """Checks at the model boundary: ``images: (B, 28, 28)`` of the weights' ``dtype``, ``labels: (B,)`` int64 in 0..9."""
     if images.ndim != 3 or images.shape[1:] != (28, 28):
         raise UserError(f"images must have shape (B, 28, 28), got {tuple(images.shape)}",
                         "pass a batch of 28x28 images scaled to [0, 1]")
+    if images.dtype != dtype:
+        raise UserError(f"images are {images.dtype} but the model's weights are {dtype}",
+                        f"pass images as {dtype} scaled to [0, 1] (uint8 images: images.to({dtype}) / 255)")
     if labels.shape != images.shape[:1]:
         raise UserError(f"labels must have shape ({images.shape[0]},), got {tuple(labels.shape)}",
                         "pass one label per image")
+    if labels.dtype != torch.int64:
+        raise UserError(f"labels are {labels.dtype}, not torch.int64", "pass labels.long()")
     if labels.numel() and (int(labels.min()) < 0 or int(labels.max()) >= CLASSES):
         raise UserError("labels must be digits 0..9", "fix the labels")
 
@@ -208,7 +213,7 @@ class HandwritingLSTM(PointModel):
 
     def forward(self, images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         """``images: (B, 28, 28)`` in [0, 1], ``labels: (B,)`` -> ``raw: (B, T, 3)``."""
-        check_inputs(images, labels)
+        check_inputs(images, labels, self.projection.dtype)
         config = self.config
         batch, hidden, last = len(images), config.hidden, config.layers - 1
         static = self.static(model_inputs(images, labels))
