@@ -12,6 +12,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .geometry import check_points
+
 COMPOSITING = ("sum", "max")
 
 
@@ -39,6 +41,5 @@ class Rasteriser(nn.Module):
 
     def forward(self, points: torch.Tensor, compositing: str = "sum") -> torch.Tensor:
         """``points: (B, T, 3)`` -> ``images: (B, size, size)``."""
-        if points.ndim != 3 or points.shape[-1] != 3 or points.shape[1] < 2:
-            raise ValueError(f"points must have shape (B, T >= 2, 3), got {tuple(points.shape)}")
+        check_points(points)
         return composite(self.segments(points), compositing)
