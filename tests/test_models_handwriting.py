@@ -148,6 +148,18 @@ def test_a_chain_of_lone_points_joins_the_first_real_stroke():
     torch.testing.assert_close(absorb_dots(unchanged), unchanged)
 
 
+def test_lone_points_at_the_end_all_join_the_last_stroke():
+    # Two trailing dots (3 and 4) used to leave a zero-length stroke [3, 4]: a dot.
+    absorbed = absorb_dots(with_pen([0.0, 0.1, 0.2, 0.3, 0.4], [0, 0, 1, 1, 1]))[0]
+    assert absorbed[:, 0].tolist() == pytest.approx([0.0, 0.1, 0.2, 0.2, 0.2])
+    assert absorbed[:, 2].tolist() == [0, 0, 0, 0, 1]
+    # Only lone points: nothing to join, one dot at the first point (T = 2 included).
+    for xs, pen in (([0.0, 0.1, 0.2], [1, 1, 1]), ([0.0, 0.1], [1, 1])):
+        absorbed = absorb_dots(with_pen(xs, pen))[0]
+        assert absorbed[:, 0].tolist() == pytest.approx([0.0] * len(xs))
+        assert absorbed[:, 2].tolist() == [0] * (len(xs) - 1) + [1]
+
+
 def test_draw_gives_points_in_the_strokes_convention():
     torch.manual_seed(5)
     model = small(third_activation="exp")

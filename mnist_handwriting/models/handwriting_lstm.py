@@ -167,14 +167,20 @@ def absorb_dots(points: torch.Tensor) -> torch.Tensor:
     would draw it as a dot, but the model only used it to move the pen (its segments are
     invisible in the reconstruction; most often the first point). Each such point moves
     onto the next point and joins its stroke, so the trajectory keeps its T points and
-    its image but draws no dot; a lone last point joins the stroke before it.
+    its image but draws no dot. Lone points at the end (no stroke after them) all move onto
+    the end of the last stroke before them and join it. Only a trajectory of lone points
+    alone is left as one dot (all its points at the first).
     """
     points = points.clone()
     pen_up = points[..., 2] > 0.5
-    lone_last = pen_up[:, -2]
-    points[lone_last, -1, :2] = points[lone_last, -2, :2]
-    points[lone_last, -2, 2] = 0.0
-    pen_up[lone_last, -2] = False
+    lone = pen_up & torch.cat([torch.ones_like(pen_up[:, :1]), pen_up[:, :-1]], dim=1)
+    # tail[:, i]: points i.. are all lone (a suffix cumulative "all"); point 0 never moves back.
+    tail = lone.flip(1).int().cumprod(dim=1).flip(1).bool()
+    for i in range(1, points.shape[1]):
+        rows = tail[:, i]
+        points[rows, i, :2] = points[rows, i - 1, :2]
+        points[rows, i - 1, 2] = 0.0
+        pen_up[rows, i - 1] = False
     for i in range(points.shape[1] - 2, -1, -1):
         lone = pen_up[:, i] & (pen_up[:, i - 1] if i > 0 else torch.ones_like(pen_up[:, i]))
         points[lone, i, :2] = points[lone, i + 1, :2]
