@@ -121,5 +121,6 @@ def from_offsets(offsets: np.ndarray) -> np.ndarray:
 def stroke_count(points: np.ndarray) -> np.ndarray:
     """Number of strokes of ``points: (..., T, 3)`` (pen lifts, the final one included)."""
     pen = np.asarray(points)[..., 2] > 0.5
-    pen[..., -1] = True
+    if pen.shape[-1]:   # an empty trajectory has no strokes
+        pen[..., -1] = True
     return pen.sum(axis=-1)

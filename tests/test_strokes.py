@@ -29,6 +29,8 @@ def test_stroke_lengths_and_count():
     np.testing.assert_allclose(lengths, [0.4, 0.3], atol=1e-6)
     assert strokes.stroke_count(TWO_STROKES) == 2
     assert strokes.stroke_count(np.stack([TWO_STROKES, TWO_STROKES])).tolist() == [2, 2]
+    # an empty trajectory has no strokes (it raised IndexError)
+    assert strokes.stroke_count(np.zeros((0, 3))) == 0 and strokes.stroke_count(np.zeros((2, 0, 3))).tolist() == [0, 0]
 
 
 def test_resample_keeps_ends_pen_lifts_and_spacing():
