@@ -83,6 +83,18 @@ def test_samples_h5_reader_and_errors(tmp_path):
         read_samples_h5(path)
 
 
+def test_samples_h5_empty_and_pointless(tmp_path):
+    # Both raised NumPy's ValueError (min of an empty array) instead of reading / a UserError.
+    path = tmp_path / "s.h5"
+    with h5py.File(path, "w") as handle:
+        handle["data"], handle["labels"] = np.zeros((0, 20, 3)), np.zeros(0, np.int64)
+    assert len(read_samples_h5(path)) == 0
+    with h5py.File(path, "w") as handle:
+        handle["data"], handle["labels"] = np.zeros((2, 0, 3)), np.array([3, 4])
+    with pytest.raises(UserError, match=r"expected \(N, T >= 1, 3\)"):
+        read_samples_h5(path)
+
+
 def test_real_human_samples(data_dir):
     digits = load_human_samples(data_dir)
     assert len(digits) == 32 and digits.lengths().tolist() == [20] * 32

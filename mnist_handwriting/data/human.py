@@ -53,9 +53,9 @@ def read_samples_h5(path) -> DigitSet:
             data, labels = np.asarray(handle["data"]), np.asarray(handle["labels"])
     except (OSError, KeyError) as error:
         raise UserError(f"{path}: not a valid samples file ({error})", fix) from None
-    if data.ndim != 3 or data.shape[2] != 3 or labels.shape != (len(data),):
-        raise UserError(f"{path}: data {data.shape} / labels {labels.shape}, expected (N, T, 3) / (N,)", fix)
-    if not np.all(np.isfinite(data)) or data[..., :2].min() < 0 or data[..., :2].max() > 1:
+    if data.ndim != 3 or data.shape[1] < 1 or data.shape[2] != 3 or labels.shape != (len(data),):
+        raise UserError(f"{path}: data {data.shape} / labels {labels.shape}, expected (N, T >= 1, 3) / (N,)", fix)
+    if not np.all(np.isfinite(data)) or data.size and (data[..., :2].min() < 0 or data[..., :2].max() > 1):
         raise UserError(f"{path}: coordinates must be finite and within [0, 1]", fix)
     if not np.all(np.isin(data[..., 2], (0, 1))):
         raise UserError(f"{path}: pen_up values must be 0 or 1", fix)
