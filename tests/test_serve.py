@@ -119,6 +119,8 @@ def test_draw_png_is_labelled_by_the_classifier(server):
     ({"image": "!!notbase64!!"}, 400, "not valid base64"),
     ({"image": base64.b64encode(b"hello").decode()}, 400, "not a readable"),
     ({"image": 5}, 400, "'image' must be a string"),
+    ({"image": None}, 400, "exactly one of 'image'"),          # was an AttributeError, a 500
+    ({"image": None, "pixels": None}, 400, "exactly one of 'image'"),
     ({"image": png_base64(MAX_SIDE + 1, 4, line=False)}, 413, "the limit is"),
 ])
 def test_draw_rejects_bad_input(server, body, status, message):
@@ -175,6 +177,8 @@ def test_gallery_endpoint(server):
         status, _, reply = call(server, "GET", f"/api/gallery?{query}")
         assert status == 400 and message in reply["error"]
     assert call(server, "POST", "/api/gallery", {"count": 1})[0] == 405
+    status, _, reply = call(server, "GET", "/api/gallery?count=30")   # more than the 20 pooled: was a 500
+    assert status == 200 and len(reply["digits"]) == 20
 
 
 def test_missing_data_and_classifier_are_503(tmp_path, monkeypatch):

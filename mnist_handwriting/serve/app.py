@@ -139,10 +139,10 @@ class App:
         from ..export.stroke3 import to_stroke3
         from ..export.svg import to_svg
 
-        if ("image" in payload) == ("pixels" in payload):
+        if (payload.get("image") is None) == (payload.get("pixels") is None):   # JSON null counts as absent
             raise RequestError(400, "give exactly one of 'image' (base64 PNG) or 'pixels' (2-D array)")
         label = _field(payload, "label", int, low=0, high=9)
-        if "image" in payload:
+        if payload.get("image") is not None:
             gray = _decode_png(_field(payload, "image", str))
         else:
             gray = _pixels(payload["pixels"])
@@ -179,11 +179,11 @@ class App:
                 "stroke3": to_stroke3(writing.points).tolist(), "converter": self.converter.name}
 
     def gallery(self, count: int = 12, seed: int = 0) -> dict:
-        """``count`` random thinned MNIST test digits with their converted trajectories."""
+        """``count`` random thinned MNIST test digits (fewer if the pool is smaller) with their converted trajectories."""
         if not 1 <= count <= MAX_GALLERY:
             raise RequestError(400, f"'count' must be between 1 and {MAX_GALLERY}, got {count}")
         pool = self._pool()
-        index = np.random.default_rng(seed).choice(len(pool.labels), size=count, replace=False)
+        index = np.random.default_rng(seed).choice(len(pool.labels), size=min(count, len(pool.labels)), replace=False)
         points = self._convert(pool.images[index], pool.labels[index])
         return {"digits": [{"index": int(i), "label": int(pool.labels[i]), "points": _points_json(p)}
                            for i, p in zip(index, points)], "converter": self.converter.name}
