@@ -31,6 +31,9 @@ def torch_device(name: str):
         raise UserError(f"unknown device {name!r}", "use cpu, cuda or cuda:N") from None
     if device.type == "cuda" and not torch.cuda.is_available():
         raise UserError(f"device {name!r} asked for but CUDA is not available", "use --device cpu")
+    if device.type == "cuda" and (device.index or 0) >= torch.cuda.device_count():
+        raise UserError(f"device {name!r} asked for but only {torch.cuda.device_count()} CUDA device(s) exist",
+                        f"use cuda:0 .. cuda:{torch.cuda.device_count() - 1}")
     return device
 
 
