@@ -136,3 +136,13 @@ def test_ddp_with_two_gloo_processes_matches_one_process(tmp_path, data_dir, cac
     for key in one:
         torch.testing.assert_close(two[key], one[key], rtol=1e-5, atol=1e-6)
     assert json.loads((tmp_path / "two" / "model.json").read_text())["metrics"]["world_size"] == 2
+
+
+def test_an_indivisible_paired_batch_is_named(tmp_path, monkeypatch):
+    """The error used to blame batch_size when paired_batch was the one not divisible."""
+    import mnist_handwriting.train.loop as loop
+
+    monkeypatch.setattr(loop, "distributed", lambda: (0, 2))
+    config = apply_overrides(preset("note-soft-line"), ["paired_batch=3"])
+    with pytest.raises(UserError, match="paired_batch 3 is not divisible by 2"):
+        train(config, tmp_path / "run")

@@ -233,9 +233,10 @@ def train(config: configs.TrainConfig, out_dir: str | Path, *, device="cpu", see
     if world > 1 and device.type == "cuda":   # torchrun: one GPU per process
         device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", rank)))
         torch.cuda.set_device(device)
-    if config.batch_size % world or config.paired_batch % world:
-        raise UserError(f"batch_size {config.batch_size} is not divisible by {world} processes",
-                        "choose a batch size that is a multiple of the process count")
+    for name in ("batch_size", "paired_batch"):
+        if getattr(config, name) % world:
+            raise UserError(f"{name} {getattr(config, name)} is not divisible by {world} processes",
+                            f"choose a {name} that is a multiple of the process count")
     saved = None
     if resume:
         tensors, saved = load_checkpoint(out_dir)
