@@ -59,9 +59,13 @@ class ModelConverter:
         """Points per digit: what the model was trained to draw."""
         return self.model.config.points
 
+    def _tensors(self, images: np.ndarray, labels: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+        """uint8 ``images: (B, 28, 28)``, ``labels: (B,)`` -> the model's float32 [0, 1] and int64 inputs on its device."""
+        pixels = torch.from_numpy(np.asarray(images)).to(self.device, torch.float32).div_(255.0)
+        return pixels, torch.from_numpy(np.asarray(labels, np.int64)).to(self.device)
+
     def convert(self, images: np.ndarray, labels: np.ndarray) -> np.ndarray:
-        pixels = torch.from_numpy(images).to(self.device, torch.float32).div_(255.0)
-        classes = torch.from_numpy(np.asarray(labels, np.int64)).to(self.device)
+        pixels, classes = self._tensors(images, labels)
         with torch.inference_mode():
             points = self.model.draw(pixels, classes)
         return points.float().cpu().numpy()
@@ -70,8 +74,7 @@ class ModelConverter:
         """What the model was trained to match: its raw points through its own rasteriser, ``(B, 28, 28)``."""
         from .render import make_rasteriser
 
-        pixels = torch.from_numpy(images).to(self.device, torch.float32).div_(255.0)
-        classes = torch.from_numpy(np.asarray(labels, np.int64)).to(self.device)
+        pixels, classes = self._tensors(images, labels)
         config = self.model.config
         with torch.inference_mode():
             raw = self.model(pixels, classes).float()
@@ -91,8 +94,7 @@ def load_converter(spec: str | None = None, device: str | torch.device = "cpu", 
 
     name = spec or DEFAULT_MODEL
     device = torch.device(device)
-    model = load_model(name, device=device).eval()
-    return ModelConverter(model, device, name)
+    return ModelConverter(load_model(name, device=device), device, name)
 
 
 def prepare_inputs(images: np.ndarray, mode: str = "auto") -> np.ndarray:
