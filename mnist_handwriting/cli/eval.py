@@ -39,10 +39,8 @@ def _specs(args: argparse.Namespace) -> list[str | None]:
         return [converter_spec(args)]
     if args.model or args.method == "trace":
         raise UserError("--all was given with --model or --method", "drop --model/--method, or drop --all")
-    try:
-        from ..models.registry import shipped_models
-    except ImportError:
-        return ["trace"]
+    from ..models.registry import shipped_models
+
     return ["trace", *shipped_models()]
 
 
