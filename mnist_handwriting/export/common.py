@@ -36,8 +36,14 @@ MNIST_ALL = 70_000
 
 
 def check_input(points: np.ndarray, labels: np.ndarray, source: str = "export") -> tuple[np.ndarray, np.ndarray]:
-    """Validate ``points: (N, T, 3)`` and ``labels: (N,)`` as a handwriting file's contents."""
-    points = check_points(points, source)
+    """Validate ``points: (N, T, 3)`` and ``labels: (N,)`` as a handwriting file's contents.
+
+    The last point's ``pen_up`` is set to 1, the convention of :mod:`mnist_handwriting.strokes`:
+    the stroke-based formats (ndjson, SVG, InkML) can only store a lifted end, so every format
+    then writes and reads back the same points.
+    """
+    points = check_points(points, source)   # a float32 copy, safe to modify
+    points[:, -1, 2] = 1.0
     return points, check_labels(labels, len(points), source)
 
 
