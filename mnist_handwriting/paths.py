@@ -101,6 +101,8 @@ def atomic_write(path: str | os.PathLike, suffix: str | None = None) -> Iterator
     suffix, because some writers append their own otherwise (for ``.npz`` use :func:`save_npz`).
     """
     path = output_path(path)
+    if path.is_dir():   # os.replace would fail only after the block did its work
+        raise UserError(f"output {path} is a folder", "give a file name, not a folder, as --out")
     handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix if suffix is not None else path.suffix,
                                          dir=path.parent)
     os.close(handle)

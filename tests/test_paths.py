@@ -79,3 +79,12 @@ def test_save_npz_writes_to_the_exact_path_even_without_the_suffix(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["lines"]
     with np.load(tmp_path / "lines") as archive:
         assert archive["lines"].tolist() == [0, 1, 2]
+
+
+def test_atomic_write_onto_a_folder_is_a_user_error(tmp_path):
+    # os.replace(file, folder) raised IsADirectoryError after the block had written everything.
+    (tmp_path / "d").mkdir()
+    with pytest.raises(UserError, match="is a folder"):
+        with paths.atomic_write(tmp_path / "d") as temp:
+            temp.write_text("x")
+    assert [p.name for p in tmp_path.iterdir()] == ["d"] and not any((tmp_path / "d").iterdir())
