@@ -133,3 +133,10 @@ def test_slanted_line_starts_at_its_top():
         image[5 + k, 17 - k] = 255   # "/": top-right to bottom-left
     cells, _ = _pixels(trace_pixels(image))
     assert cells[0] == (5, 17) and cells[-1] == (16, 6)
+
+
+def test_fewer_than_two_points_is_a_user_error():
+    """--points 0 or -1 used to end in a ValueError traceback, --points 1 in one-point 'trajectories'."""
+    for count in (1, 0, -1):
+        with pytest.raises(UserError, match="too few"):
+            trace_batch(np.zeros((1, PIXELS, PIXELS), np.uint8), count)
