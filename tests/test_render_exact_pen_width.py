@@ -48,3 +48,10 @@ def test_batch_and_default_behaviour_unchanged():
     np.testing.assert_array_equal(draw_batch(points, 20), draw_batch(points, 20, pen_width=None))
     with pytest.raises(ValueError, match="pen_width"):
         draw_trajectory(points[0], 20, pen_width=0.0)
+
+
+@pytest.mark.parametrize("pen_width", [None, 1.0])
+def test_non_finite_points_are_refused(pen_width):
+    # NaN was cast to a huge pixel index and failed deep inside skimage.draw.line.
+    with pytest.raises(ValueError, match="finite"):
+        draw_trajectory(np.array([[np.nan, 0.5, 0.0], [0.5, 0.5, 1.0]]), pen_width=pen_width)

@@ -45,6 +45,8 @@ def draw_trajectory(points: np.ndarray, size: int = PIXELS, antialias: bool = Fa
     image = np.zeros((size, size), np.float32)
     if len(points) == 0:
         return image
+    if not np.all(np.isfinite(points)):   # NaN would become a garbage pixel index
+        raise ValueError("points must be finite to be drawn")
     if pen_width is not None:
         if not pen_width > 0:
             raise ValueError(f"pen_width must be > 0 pixels, got {pen_width}")
