@@ -146,3 +146,9 @@ def test_an_indivisible_paired_batch_is_named(tmp_path, monkeypatch):
     config = apply_overrides(preset("note-soft-line"), ["paired_batch=3"])
     with pytest.raises(UserError, match="paired_batch 3 is not divisible by 2"):
         train(config, tmp_path / "run")
+
+
+def test_train_renderer_refuses_a_zero_time_limit(tmp_path, capsys):
+    """--max-minutes 0 used to pass the check and then mean "no limit": a 1.6M-image run."""
+    assert main(["train-renderer", "--max-minutes", "0", "--out", str(tmp_path)]) == 2
+    assert "--max-minutes > 0" in capsys.readouterr().err

@@ -46,7 +46,8 @@ def run(args: argparse.Namespace) -> None:
     from ..render.learned_line import (WEIGHTS_NAME, evaluate_line_model, held_out_segments, line_model_figure,
                                        line_model_record, load_line_model, save_line_model, train_line_model)
 
-    if min(args.images, args.batch_size, args.held_out) < 1 or args.lr <= 0 or (args.max_minutes or 1) <= 0:
+    if (min(args.images, args.batch_size, args.held_out) < 1 or args.lr <= 0
+            or (args.max_minutes is not None and args.max_minutes <= 0)):
         raise UserError("--images, --batch-size and --held-out must be >= 1, --lr and --max-minutes > 0",
                         "pass positive values")
     if args.rank is not None and not 1 <= args.rank <= 784:
@@ -55,7 +56,7 @@ def run(args: argparse.Namespace) -> None:
     out = Path(args.out)
     if not out.is_dir():
         raise UserError(f"output folder {out} does not exist", "create it first or choose another --out")
-    max_seconds = args.max_minutes * 60 if args.max_minutes else None
+    max_seconds = args.max_minutes * 60 if args.max_minutes is not None else None
     model, metrics = train_line_model(args.images, args.batch_size, args.lr, device, args.seed,
                                       max_seconds=max_seconds, held_out=args.held_out, loss=args.loss)
     dtype = torch.float32 if args.float32 else torch.float16
