@@ -183,6 +183,8 @@ def test_cli_rejects_bad_text_before_loading_anything(capsys):
     assert "cannot write 'b'" in capsys.readouterr().err
     assert main(["write", "--method", "trace"]) == 2
     assert "give either a TEXT" in capsys.readouterr().err
+    assert main(["write", "--random-numbers", "3", "--gif", "x.gif", "--method", "trace"]) == 2
+    assert "--gif animates one number" in capsys.readouterr().err
 
 
 def test_cli_writes_a_number_from_mnist(data_dir, cache_dir, tmp_path, capsys):

@@ -46,6 +46,8 @@ def run(args: argparse.Namespace) -> None:
         raise UserError("give either a TEXT to write or --random-numbers N", "e.g. `write 2026` or "
                         "`write --random-numbers 1000 --out numbers.npz`")
     many = args.random_numbers is not None
+    if many and args.gif:   # found before the slow work, not after the .npz is written
+        raise UserError("--gif animates one number, not --random-numbers", "drop --gif, or write one TEXT")
     if not many:
         check_text(args.text)  # before the slow loading of the model and the digits
     out = output_path(args.out or ("numbers.npz" if many else "number.svg"))
