@@ -85,6 +85,15 @@ def test_foreign_safetensors_file(tmp_path):
         load_model(str(path))
 
 
+@pytest.mark.parametrize("config", ['{"hidden": "64"}', '["lstm"]', "{not json"])
+def test_unreadable_config_is_a_user_error(tmp_path, saved, config):
+    """A config field of the wrong type used to escape validate() as a TypeError traceback."""
+    path = tmp_path / "bad.safetensors"
+    save_file(load_file(str(saved[1])), str(path), metadata={"format": "mnist-handwriting-model/1", "config": config})
+    with pytest.raises(UserError, match="unreadable model config"):
+        load_model(str(path))
+
+
 def test_unknown_name_lists_the_shipped_models():
     with pytest.raises(UserError, match="unknown model 'no-such-model'.*use one of"):
         load_model("no-such-model")

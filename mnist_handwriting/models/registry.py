@@ -85,11 +85,10 @@ def read_config(path: Path, metadata: dict) -> ModelConfig:
         raise UserError(f"{path} is not a mnist-handwriting model (no '{FORMAT}' metadata)",
                         "pass a file written by `mnist-handwriting train`")
     try:
-        fields = json.loads(metadata["config"])
-        config = ModelConfig(**fields)
+        # validate() inside: a field of the wrong type ("hidden": "64") fails there with a TypeError.
+        return ModelConfig(**json.loads(metadata["config"])).validate()
     except (json.JSONDecodeError, TypeError) as error:
         raise UserError(f"{path} has an unreadable model config ({error})", "re-export the model") from None
-    return config.validate()
 
 
 def load_model(name_or_path: str | os.PathLike, device: str | torch.device = "cpu") -> PointModel:
