@@ -109,10 +109,12 @@ def predict(classifier: DigitClassifier, images: np.ndarray,
     was_training = classifier.training
     classifier.eval()
     chunks = []
-    with torch.inference_mode():
-        for start in range(0, len(pixels), batch_size):
-            chunks.append(torch.softmax(classifier(pixels[start:start + batch_size]), dim=1).float().cpu())
-    classifier.train(was_training)
+    try:
+        with torch.inference_mode():
+            for start in range(0, len(pixels), batch_size):
+                chunks.append(torch.softmax(classifier(pixels[start:start + batch_size]), dim=1).float().cpu())
+    finally:
+        classifier.train(was_training)
     probabilities = torch.cat(chunks).numpy() if chunks else np.zeros((0, 10), np.float32)
     return probabilities.argmax(axis=1).astype(np.int64), probabilities
 

@@ -60,7 +60,7 @@ class DigitEnsemble(PointModel):
         # largest count, so every step is one batched matmul (10, G, in) x (10, in, 4H) that
         # reads each class's weights once. Padding rows compute on zeros and are never read.
         counts = torch.bincount(labels, minlength=CLASSES)
-        group = max(int(counts.max()), 1) if len(labels) else 1
+        group = max(int(counts.max()), 1)   # counts has 10 entries even for an empty batch
         order = torch.argsort(labels, stable=True)
         starts = torch.cumsum(counts, 0) - counts
         rank = torch.empty_like(labels)
