@@ -170,3 +170,12 @@ def test_draw_gives_points_in_the_strokes_convention():
     assert bool((points[:, -1, 2] == 1).all())
     assert bool(((points[..., :2] >= 0) & (points[..., :2] <= 1)).all())
     assert model.training          # draw restores the mode it found
+
+
+@pytest.mark.parametrize("kind", ["lstm", "ensemble"])
+def test_an_empty_batch_gives_empty_points(kind):
+    """reshape(0, -1) used to raise inside model_inputs for B = 0."""
+    model = build_model(ModelConfig(kind=kind, hidden=8, layers=2, points=3))
+    images, labels = torch.zeros(0, 28, 28), torch.zeros(0, dtype=torch.long)
+    assert model(images, labels).shape == (0, 3, 3)
+    assert model.draw(images, labels).shape == (0, 3, 3)

@@ -85,7 +85,7 @@ def check_inputs(images: torch.Tensor, labels: torch.Tensor, dtype: torch.dtype)
 def model_inputs(images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     """``(B, 28, 28)``, ``(B,)`` -> the per-sequence constant input ``(B, 794)``: image, one-hot label."""
     onehot = nn.functional.one_hot(labels, CLASSES).to(images.dtype)
-    return torch.cat([images.reshape(len(images), -1), onehot], dim=1)
+    return torch.cat([images.flatten(1), onehot], dim=1)
 
 
 def lstm_update(gates: torch.Tensor, cell: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
