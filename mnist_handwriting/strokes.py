@@ -86,9 +86,9 @@ def _allocate(lengths: np.ndarray, total: int) -> np.ndarray:
 def resample(points: np.ndarray, count: int) -> np.ndarray:
     """Resample a trajectory to exactly ``count`` points by arc length, keeping its pen lifts.
 
-    Each stroke keeps its two end points (a dot keeps one) and the remaining points go to
-    strokes in proportion to their length. If there are more strokes than ``count``
-    allows, the shortest strokes are dropped first.
+    Each stroke keeps its two end points (a one-point stroke, a dot, repeats its point) and
+    the remaining points go to strokes in proportion to their length. If there are more
+    strokes than ``count`` allows, the shortest strokes are dropped first.
     """
     if count < 1:
         raise ValueError("count must be >= 1")

@@ -285,7 +285,7 @@ def load_numbers(path: str | os.PathLike) -> list[Writing]:
 def save_stroke3(path: str | os.PathLike, writings: list[Writing]) -> Path:
     """Write ``writings`` in sketch-rnn's stroke-3 layout (module docstring), splits by :func:`.export.common.default_splits`."""
     from .export.common import SPLITS, default_splits
-    from .export.stroke3 import _object_array, to_stroke3
+    from .export.stroke3 import object_array, to_stroke3
 
     if not writings:
         raise UserError("no writings to save", "write at least one number")
@@ -293,7 +293,7 @@ def save_stroke3(path: str | os.PathLike, writings: list[Writing]) -> Path:
     arrays = {}
     for split in SPLITS:
         chosen = [w for w, name in zip(writings, names) if name == split]
-        arrays[split] = _object_array([to_stroke3(w.points) for w in chosen])
+        arrays[split] = object_array([to_stroke3(w.points) for w in chosen])
         arrays[f"{split}_texts"] = np.array([w.text for w in chosen], dtype=str).reshape(-1)
     save_npz(path, **arrays)
     return Path(path)

@@ -52,7 +52,7 @@ def from_stroke3(rows: np.ndarray) -> np.ndarray:
     return points
 
 
-def _object_array(items: list[np.ndarray]) -> np.ndarray:
+def object_array(items: list[np.ndarray]) -> np.ndarray:
     # np.array(list) would stack equal-length drawings into one 3-D array; sketch-rnn's
     # files (and its length filter) expect a 1-D array of separate drawings.
     array = np.empty(len(items), dtype=object)
@@ -67,7 +67,7 @@ def write(points: np.ndarray, labels: np.ndarray, out: str | os.PathLike, *, spl
     arrays = {}
     for split in SPLITS:
         index = np.flatnonzero(names == split)
-        arrays[split] = _object_array([to_stroke3(points[i]) for i in index])
+        arrays[split] = object_array([to_stroke3(points[i]) for i in index])
         arrays[f"{split}_labels"] = labels[index]
         arrays[f"{split}_index"] = index.astype(np.int64)
     save_npz(out, **arrays)

@@ -35,9 +35,10 @@ def rasteriser_figure(points: np.ndarray, softness: tuple[float, ...] = (2.0, 5.
 
     from ..errors import UserError
     from . import make_rasteriser
+    from ..strokes import PIXELS
     from .exact import draw_batch
 
-    size = 28
+    size = PIXELS
     points = np.asarray(points, dtype=np.float32)
     tensor = torch.from_numpy(points)
     pen_up = tensor[..., 2:]
