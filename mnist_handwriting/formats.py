@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import UserError
-from .paths import output_path, require_file, save_npz  # noqa: F401 (output_path: re-exported)
+from .paths import require_file, save_npz
 from .strokes import PIXELS
 
 

@@ -8,7 +8,8 @@ import numpy as np
 
 from ..convert import DATASETS, dataset_images, load_converter, prepare_inputs
 from ..errors import UserError
-from ..formats import load_images_file, output_path
+from ..formats import load_images_file
+from ..paths import output_path
 from ..viz.animate import note_animation, save_gif
 from ..viz.grid import pick
 from .common import add_data_options, add_model_options, converter_spec, torch_device

@@ -7,7 +7,8 @@ import time
 
 from ..convert import DATASETS, INPUT_MODES, convert_images, dataset_images, load_converter, prepare_inputs
 from ..errors import UserError
-from ..formats import load_images_file, output_path, save_handwriting_file
+from ..formats import load_images_file, save_handwriting_file
+from ..paths import output_path
 from .common import add_data_options, add_model_options, converter_spec, torch_device
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..convert import convert_images, load_converter
 from ..draw import OUTPUT_SUFFIXES, choose_labels, read_digit_images, save_drawing
-from ..formats import output_path
+from ..paths import output_path
 from .common import add_model_options, converter_spec, torch_device
 
 

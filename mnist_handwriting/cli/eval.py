@@ -6,8 +6,7 @@ import argparse
 import json
 
 from ..errors import UserError
-from ..formats import output_path
-from ..paths import atomic_write
+from ..paths import atomic_write, output_path
 from .common import add_data_options, add_model_options, converter_spec, torch_device
 
 

@@ -7,7 +7,7 @@ import argparse
 from ..convert import load_converter
 from ..errors import UserError
 from ..experiments import constant_input
-from ..formats import output_path
+from ..paths import output_path
 from .common import add_model_options, converter_spec, torch_device
 
 EXPERIMENTS = ("constant-input",)

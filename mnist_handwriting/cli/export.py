@@ -6,7 +6,8 @@ import argparse
 
 from ..export import FORMAT_NAMES, export
 from ..export.common import default_splits
-from ..formats import load_handwriting_file, output_path
+from ..formats import load_handwriting_file
+from ..paths import output_path
 
 
 def register(subparsers) -> None:

@@ -6,8 +6,8 @@ import argparse
 from pathlib import Path
 
 from ..errors import UserError
-from ..formats import load_handwriting_file, load_images_file, output_path
-from ..paths import atomic_write
+from ..formats import load_handwriting_file, load_images_file
+from ..paths import atomic_write, output_path
 
 
 def register(subparsers) -> None:

@@ -6,7 +6,7 @@ import argparse
 
 from ..convert import load_converter
 from ..errors import UserError
-from ..formats import output_path
+from ..paths import output_path
 from ..write import OUTPUT_SUFFIXES, DigitPool, check_text, random_numbers, save_writing, write_text
 from .common import add_data_options, add_model_options, converter_spec, torch_device
 
