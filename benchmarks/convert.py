@@ -4,13 +4,14 @@
         [--batch-size 1024] [--repeat 3]
 
 Prints the machine first, then seconds for load (from the cache), conversion and
-writing the handwriting file, the digits per second of each, and the model's forward
-pass alone (best of --repeat).
+writing the handwriting file, the digits per second of each, the peak resident memory,
+and the model's forward pass alone (best of --repeat).
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
 import sys
 import tempfile
 import time
@@ -56,6 +57,7 @@ def main() -> None:
     print(f"convert       {converted - ready:7.2f} s  ({count / (converted - ready):,.0f} digits/s)")
     print(f"write         {written - converted:7.2f} s")
     print(f"end to end    {written - started:7.2f} s  ({count / (written - started):,.0f} digits/s)")
+    print(f"peak memory   {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:7.0f} MiB (resident, whole process)")
 
     if args.method == "model":
         model = converter.model
