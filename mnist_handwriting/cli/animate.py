@@ -6,13 +6,12 @@ import argparse
 
 import numpy as np
 
-from ..convert import DATASETS, dataset_images, load_converter, prepare_inputs
+from ..convert import load_converter
 from ..errors import UserError
-from ..formats import load_images_file
 from ..paths import output_path
 from ..viz.animate import note_animation, save_gif
 from ..viz.grid import pick
-from .common import add_data_options, add_model_options, converter_spec, torch_device
+from .common import add_data_options, add_model_options, add_source_options, converter_spec, source_images, torch_device
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -20,10 +19,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "animate", help="GIF of digits being drawn: input, drawing, reconstruction",
         description="The founding note's figure: one column per digit, rows input image / the model drawing it point "
                     "by point / the model's reconstruction through its rasteriser.")
-    source = parser.add_mutually_exclusive_group()
-    source.add_argument("--images", metavar="IN.npz", help="images file (default: --dataset mnist-test)")
-    source.add_argument("--dataset", choices=DATASETS, default="mnist-test",
-                        help="built-in dataset, as for convert (default: mnist-test)")
+    add_source_options(parser, default_dataset="mnist-test")
     parser.add_argument("--indices", type=int, nargs="+", metavar="I", help="digits to show (default: a random sample)")
     parser.add_argument("--count", type=int, default=10, help="random digits to show without --indices (default: 10)")
     parser.add_argument("--out", required=True, metavar="OUT.gif", help="GIF to write")
@@ -39,11 +35,7 @@ def run(args: argparse.Namespace) -> None:
     out = output_path(args.out)
     if out.suffix.lower() != ".gif":
         raise UserError(f"output {out} is not a .gif", "name it OUT.gif")
-    if args.images:
-        images, labels = load_images_file(args.images)
-        images = prepare_inputs(images, "auto")
-    else:
-        images, labels = dataset_images(args.dataset, args.data_dir, args.cache_dir)
+    images, labels = source_images(args)
     if args.indices:
         chosen = np.asarray(args.indices)
         if chosen.min() < 0 or chosen.max() >= len(images):

@@ -54,3 +54,30 @@ def converter_spec(args: argparse.Namespace) -> str | None:
             raise UserError("--model and --method trace were both given", "drop one of them")
         return "trace"
     return args.model
+
+
+def add_source_options(parser: argparse.ArgumentParser, default_dataset: str | None = None) -> None:
+    """--images IN.npz or --dataset NAME (one of them; required without ``default_dataset``), and --input."""
+    from ..convert import DATASETS, INPUT_MODES
+
+    source = parser.add_mutually_exclusive_group(required=default_dataset is None)
+    source.add_argument("--images", metavar="IN.npz", help="images file: images uint8 (N, 28, 28), labels int64 (N,)")
+    default = f" (default: {default_dataset})" if default_dataset else ""
+    source.add_argument("--dataset", choices=DATASETS, default=default_dataset,
+                        help="a built-in dataset: mnist-* (thinned MNIST from the shared data) or raw-mnist-* "
+                             "(the official MNIST files fetched by `data download-mnist`, thinned by our "
+                             f"preprocessing){default}")
+    parser.add_argument("--input", choices=INPUT_MODES, default="auto",
+                        help="for --images: thinned: use them as they are; raw: thin them first; "
+                             "auto: thin those that are not 1-pixel skeletons (default)")
+
+
+def source_images(args: argparse.Namespace):
+    """The thinned ``images: (N, 28, 28) uint8, labels: (N,)`` chosen by :func:`add_source_options`."""
+    from ..convert import dataset_images, prepare_inputs
+    from ..formats import load_images_file
+
+    if args.images:
+        images, labels = load_images_file(args.images)
+        return prepare_inputs(images, args.input), labels
+    return dataset_images(args.dataset, args.data_dir, args.cache_dir)
