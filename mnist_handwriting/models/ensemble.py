@@ -12,13 +12,12 @@ step is one batched matmul of each group with its own class's weights only.
 
 from __future__ import annotations
 
-import math
 
 import torch
 from torch import nn
 
 from .handwriting_lstm import (CLASSES, IMAGE_FEATURES, ModelConfig, PointModel, activate, check_inputs,
-                               init_lstm_, lstm_update, model_inputs)
+                               init_lstm_, init_projection_, lstm_update, model_inputs)
 
 
 class DigitEnsemble(PointModel):
@@ -47,9 +46,7 @@ class DigitEnsemble(PointModel):
         init_lstm_(self.label, torch.empty(4 * hidden), hidden)
         for weight in self.step:
             init_lstm_(weight, torch.empty(4 * hidden), hidden)
-        with torch.no_grad():
-            bound = 1.0 / math.sqrt(hidden)
-            self.projection.uniform_(-bound, bound)
+        init_projection_(self.projection, hidden)
 
     def forward(self, images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         """``images: (B, 28, 28)`` in [0, 1], ``labels: (B,)`` -> ``raw: (B, T, 3)``."""

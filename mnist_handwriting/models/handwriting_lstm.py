@@ -118,6 +118,13 @@ def init_lstm_(weight: torch.Tensor, bias: torch.Tensor, hidden: int) -> None:
         bias[..., hidden:2 * hidden] = 1.0
 
 
+def init_projection_(projection: torch.Tensor, hidden: int) -> None:
+    """The output projection (hidden -> 3), uniform(+-1/sqrt(H)) like a linear layer."""
+    bound = 1.0 / math.sqrt(hidden)
+    with torch.no_grad():
+        projection.uniform_(-bound, bound)
+
+
 class PointModel(nn.Module):
     """What every handwriting model shares: ``config``, ``forward`` -> raw points, and :meth:`draw`."""
 
@@ -213,9 +220,7 @@ class HandwritingLSTM(PointModel):
         init_lstm_(self.static.weight, self.static.bias, hidden)
         for k, weight in enumerate(self.step):
             init_lstm_(weight, self.bias[k - 1] if k else self.static.bias, hidden)
-        with torch.no_grad():
-            bound = 1.0 / math.sqrt(hidden)
-            self.projection.uniform_(-bound, bound)
+        init_projection_(self.projection, hidden)
 
     def forward(self, images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         """``images: (B, 28, 28)`` in [0, 1], ``labels: (B,)`` -> ``raw: (B, T, 3)``."""
