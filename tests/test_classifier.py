@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import save_file
 
 from mnist_handwriting.errors import UserError
 from mnist_handwriting.models.classifier import (
     DigitClassifier, TrainConfig, accuracy, augment, load_classifier, predict, save_classifier, train_classifier)
+from weights_files import rewrite_weights
 
 
 def test_forward_shape_and_predict_probabilities():
@@ -56,16 +57,6 @@ def test_save_load_round_trip(tmp_path):
     torch.testing.assert_close(loaded(images), model(images))
 
 
-def _rewrite(source, target, change):
-    from safetensors import safe_open
-
-    with safe_open(str(source), framework="pt") as handle:
-        metadata = handle.metadata()
-    tensors = load_file(str(source))
-    change(tensors)
-    save_file(tensors, str(target), metadata=metadata)
-
-
 @pytest.mark.parametrize("change,message", [
     (lambda t: t.pop("head.4.bias"), r"missing \['head.4.bias'\]"),
     (lambda t: t.update(extra=torch.zeros(1)), r"unexpected \['extra'\]"),
@@ -75,7 +66,7 @@ def _rewrite(source, target, change):
 def test_strict_loading_rejects_bad_tensors(tmp_path, change, message):
     good = save_classifier(DigitClassifier(), tmp_path, metrics={}, train=TrainConfig(), command="test")
     bad = tmp_path / "bad.safetensors"
-    _rewrite(good, bad, change)
+    rewrite_weights(good, bad, change)
     with pytest.raises(UserError, match=message):
         load_classifier("cpu", bad)
 

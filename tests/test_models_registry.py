@@ -9,6 +9,7 @@ from safetensors.torch import load_file, save_file
 from mnist_handwriting.errors import UserError
 from mnist_handwriting.models import ModelConfig, build_model
 from mnist_handwriting.models.registry import DEFAULT_MODEL, load_description, load_model, save_model, shipped_models
+from weights_files import rewrite_weights
 
 
 @pytest.fixture
@@ -47,16 +48,6 @@ def test_half_precision_file_loads_as_float32(tmp_path, saved):
     torch.testing.assert_close(loaded.static, model.static.half().float())
 
 
-def rewrite(path, change):
-    from safetensors import safe_open
-
-    with safe_open(str(path), framework="pt") as handle:
-        metadata = handle.metadata()
-    tensors = load_file(str(path))
-    change(tensors)
-    save_file(tensors, str(path), metadata=metadata)
-
-
 @pytest.mark.parametrize("change, message", [
     (lambda t: t.pop("projection"), "missing \\['projection'\\]"),
     (lambda t: t.update(extra=torch.zeros(1)), "unexpected \\['extra'\\]"),
@@ -65,7 +56,7 @@ def rewrite(path, change):
 ])
 def test_broken_weights_are_user_errors(saved, change, message):
     _, path = saved
-    rewrite(path, change)
+    rewrite_weights(path, path, change)
     with pytest.raises(UserError, match=message) as error:
         load_model(str(path))
     assert str(path) in str(error.value)
