@@ -1,11 +1,13 @@
 """HandwritingLSTM: shapes, ranges, the once-per-sequence input projection, dropout, draw and pen-up flags."""
 
+import math
+
 import pytest
 import torch
 
 from mnist_handwriting.errors import UserError
 from mnist_handwriting.models import HandwritingLSTM, ModelConfig, build_model, pen_up_flags
-from mnist_handwriting.models.handwriting_lstm import absorb_dots
+from mnist_handwriting.models.handwriting_lstm import absorb_dots, blur
 from mnist_handwriting.models.handwriting_lstm import lstm_update
 from mnist_handwriting.render import make_rasteriser
 
@@ -179,3 +181,26 @@ def test_an_empty_batch_gives_empty_points(kind):
     images, labels = torch.zeros(0, 28, 28), torch.zeros(0, dtype=torch.long)
     assert model(images, labels).shape == (0, 3, 3)
     assert model.draw(images, labels).shape == (0, 3, 3)
+
+
+def test_blur_spreads_a_dot_into_a_normalised_gaussian():
+    dot = torch.zeros(1, 28, 28, dtype=torch.float64)
+    dot[0, 14, 14] = 1.0
+    assert torch.equal(blur(dot, 0.0), dot)
+    blurred = blur(dot, 1.0)[0]
+    assert blurred.sum().item() == pytest.approx(1.0, abs=1e-9)
+    # separable: (1 px right, 1 px down) = (e^-1/2 / Z)^2 against the centre's (1 / Z)^2
+    assert (blurred[15, 15] / blurred[14, 14]).item() == pytest.approx(math.exp(-1.0), rel=1e-9)
+    assert blurred[14, 18].item() == 0.0   # beyond 3 sigma
+
+
+@pytest.mark.parametrize("kind", ["lstm", "ensemble"])
+def test_input_blur_changes_what_the_model_sees(kind):
+    torch.manual_seed(0)
+    sharp = build_model(ModelConfig(kind=kind, hidden=16, points=6))
+    blurred = build_model(ModelConfig(kind=kind, hidden=16, points=6, input_blur=1.0))
+    blurred.load_state_dict(sharp.state_dict())
+    images, labels = batch()
+    assert not torch.allclose(sharp(images, labels), blurred(images, labels))
+    with pytest.raises(UserError, match="input_blur"):
+        ModelConfig(input_blur=-1.0).validate()

@@ -63,7 +63,7 @@ class DigitEnsemble(PointModel):
         rank = torch.empty_like(labels)
         rank[order] = torch.arange(len(labels), device=labels.device) - starts[labels[order]]
         slot = labels * group + rank                                               # (B,) row in (10 * G)
-        inputs = model_inputs(images, labels)
+        inputs = model_inputs(images, labels, config.input_blur)
         padded = inputs.new_zeros(CLASSES * group, inputs.shape[1]).index_copy(0, slot, inputs)
         padded = padded.view(CLASSES, group, -1)
         label_rows = self.label[torch.arange(CLASSES), :, torch.arange(CLASSES)]   # (10, L - 1, 4H)
@@ -96,7 +96,7 @@ class DigitEnsemble(PointModel):
         check_inputs(images, labels, self.projection.dtype)
         config = self.config
         batch, hidden, last = len(images), config.hidden, config.layers - 1
-        inputs = model_inputs(images, labels)
+        inputs = model_inputs(images, labels, config.input_blur)
         onehot = inputs[:, IMAGE_FEATURES:]
         mask = onehot.unsqueeze(-1)                                               # (B, 10, 1)
         constant = [torch.einsum("bi,cio->bco", inputs, self.static) + self.bias[:, 0]]

@@ -43,6 +43,7 @@ class ModelConfig:
     dropout: float = 0.0                # dropout probability on the inputs of layers 2.. (note: "Dropout")
     rasteriser: str = "soft-line"       # rasteriser that gives the third output its meaning (render.make_rasteriser)
     compositing: str = "sum"            # how segment images merge into the digit: "sum" or "max"
+    input_blur: float = 0.0             # Gaussian blur (sigma, px) of the image before the input layer; 0 = none
 
     def validate(self) -> "ModelConfig":
         """Raise UserError on a value no model can be built from; return self."""
@@ -62,6 +63,8 @@ class ModelConfig:
             bad("dropout", self.dropout, "a probability in [0, 1)")
         if self.compositing not in ("sum", "max"):
             bad("compositing", self.compositing, "sum or max")
+        if not 0.0 <= self.input_blur <= 4.0:
+            bad("input_blur", self.input_blur, "a blur in [0, 4] pixels")
         return self
 
 
@@ -82,10 +85,23 @@ def check_inputs(images: torch.Tensor, labels: torch.Tensor, dtype: torch.dtype)
         raise UserError("labels must be digits 0..9", "fix the labels")
 
 
-def model_inputs(images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-    """``(B, 28, 28)``, ``(B,)`` -> the per-sequence constant input ``(B, 794)``: image, one-hot label."""
+def blur(images: torch.Tensor, sigma: float) -> torch.Tensor:
+    """``images: (B, H, W)`` convolved with a normalised Gaussian of ``sigma`` px (zero padding); 0 = unchanged."""
+    if sigma <= 0:
+        return images
+    radius = max(1, math.ceil(3 * sigma))
+    taps = torch.arange(-radius, radius + 1, dtype=images.dtype, device=images.device)
+    kernel = torch.exp(-taps ** 2 / (2 * sigma ** 2))
+    kernel = kernel / kernel.sum()
+    x = images[:, None]
+    x = nn.functional.conv2d(x, kernel.view(1, 1, 1, -1), padding=(0, radius))
+    return nn.functional.conv2d(x, kernel.view(1, 1, -1, 1), padding=(radius, 0))[:, 0]
+
+
+def model_inputs(images: torch.Tensor, labels: torch.Tensor, input_blur: float = 0.0) -> torch.Tensor:
+    """``(B, 28, 28)``, ``(B,)`` -> the per-sequence constant input ``(B, 794)``: (blurred) image, one-hot label."""
     onehot = nn.functional.one_hot(labels, CLASSES).to(images.dtype)
-    return torch.cat([images.flatten(1), onehot], dim=1)
+    return torch.cat([blur(images, input_blur).flatten(1), onehot], dim=1)
 
 
 def lstm_update(gates: torch.Tensor, cell: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -227,7 +243,7 @@ class HandwritingLSTM(PointModel):
         check_inputs(images, labels, self.projection.dtype)
         config = self.config
         batch, hidden, last = len(images), config.hidden, config.layers - 1
-        static = self.static(model_inputs(images, labels))
+        static = self.static(model_inputs(images, labels, self.config.input_blur))
         zeros = images.new_zeros(batch, hidden)
         cells = [zeros] * config.layers
         states = [zeros] * last + [images.new_zeros(batch, 3)]
