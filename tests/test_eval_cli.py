@@ -10,7 +10,7 @@ from mnist_handwriting.cli import main
 def test_eval_trace_writes_report_and_table(data_dir, cache_dir, tmp_path, capsys):
     report, table = tmp_path / "report.json", tmp_path / "table.md"
     code = main(["eval", "--method", "trace", "--subset", "30", "--out", str(report), "--table", str(table),
-                 "--data-dir", str(data_dir), "--cache-dir", str(cache_dir)])
+                 "--per-writer", "--data-dir", str(data_dir), "--cache-dir", str(cache_dir)])
     assert code == 0
     printed = capsys.readouterr().out
     written = json.loads(report.read_text())
@@ -18,6 +18,9 @@ def test_eval_trace_writes_report_and_table(data_dir, cache_dir, tmp_path, capsy
     assert set(written["per_class"]) == {str(d) for d in range(10)}
     assert table.read_text().splitlines()[2].startswith("| trace | ")
     assert table.read_text() in printed and "| digit |" in printed
+    assert "per development writer (trace)" in printed and "| writer | ldtw" not in printed
+    assert "| writer | LDTW px |" in printed and "| writer | 0 | 1 |" in printed
+    assert set(written["per_writer"]) <= {str(w) for w in range(25, 31)}
 
 
 def test_eval_all_has_a_trace_row(data_dir, cache_dir, tmp_path, capsys):

@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 
 from mnist_handwriting.errors import UserError
-from mnist_handwriting.eval.report import COLUMNS, evaluate, human_scores, markdown_table, reconstruction_scores
+from mnist_handwriting.eval.metrics import reverse
+from mnist_handwriting.eval.report import (COLUMNS, direction_table, evaluate, human_scores, markdown_table,
+                                         reconstruction_scores)
 from mnist_handwriting.strokes import join_strokes
 from mnist_handwriting.trace import trace_batch
 
@@ -31,6 +33,15 @@ class Oracle:
 
     def convert(self, images, labels):
         return np.stack([self.known[image.tobytes()] for image in images])
+
+
+class Backwards(Oracle):
+    """The true trajectories drawn backwards."""
+
+    name = "backwards"
+
+    def convert(self, images, labels):
+        return np.stack([reverse(points) for points in super().convert(images, labels)])
 
 
 class Tracer:
@@ -68,8 +79,8 @@ def datasets(data_dir, cache_dir):
     from mnist_handwriting.data.human import load_human_samples, load_pendigits, split_by_writer
     from mnist_handwriting.data.stroke_sequences import load_thinned_mnist
 
-    test = load_thinned_mnist("test", data_dir, cache_dir).subset(slice(0, 60))
-    dev = split_by_writer(load_pendigits(data_dir, cache_dir))[1].subset(slice(0, 60))
+    test = load_thinned_mnist("test", data_dir, cache_dir).subset(slice(0, 300))
+    dev = split_by_writer(load_pendigits(data_dir, cache_dir))[1].subset(slice(0, 300))
     return test, dev, load_human_samples(data_dir)
 
 
@@ -88,7 +99,7 @@ def test_oracle_is_human_like_and_legible(data_dir, cache_dir, datasets):
     assert overall["digits_per_second"] > 0
     assert set(report["per_class"]) == {str(d) for d in range(10)}
     # Class means weight digits equally, so their count-weighted mean is the overall mean.
-    counts = np.bincount(datasets[0].labels, minlength=10)
+    counts = np.bincount(datasets[0].labels[:60], minlength=10)
     weighted = sum(report["per_class"][str(d)]["f1"] * counts[d] for d in range(10) if counts[d]) / counts.sum()
     assert weighted == pytest.approx(overall["f1"])
 
@@ -120,3 +131,24 @@ def test_markdown_table_formats_and_fills_gaps():
                      "| b | 1.000 | - | - |\n")
     assert markdown_table({"0": {"ldtw": 2.0}}, first="digit").startswith("| digit | LDTW px |")
     assert list(COLUMNS)[0] == "f1"
+
+
+def test_per_writer_scores_tell_forwards_from_backwards(data_dir, cache_dir, datasets):
+    forwards, backwards = (evaluate(converter(*datasets), data_dir=data_dir, cache_dir=cache_dir, subset=300,
+                                    batch_size=100, progress=False) for converter in (Oracle, Backwards))
+    writers = set(forwards["per_writer"])
+    assert writers and writers <= {str(w) for w in range(25, 31)} and writers == set(forwards["direction_by_writer"])
+    for writer in writers:
+        assert forwards["per_writer"][writer]["ldtw"] == pytest.approx(0, abs=1e-5)
+        assert set(forwards["direction_by_writer"][writer].values()) == {1.0}
+        assert set(backwards["direction_by_writer"][writer].values()) == {0.0}
+        assert backwards["per_writer"][writer]["start_error"] > 3
+
+
+def test_direction_table_has_a_row_per_writer_and_a_gap_for_missing_digits():
+    table = direction_table({"25": {"0": 1.0, "5": 0.125}, "26": {"9": 0.5}})
+    assert table.splitlines() == [
+        "| writer | 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| 25 | 100% | - | - | - | - | 12% | - | - | - | - |",
+        "| 26 | - | - | - | - | - | - | - | - | - | 50% |"]

@@ -26,6 +26,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--dev-pen-width", type=float, metavar="PX",
                         help="measure human-likeness on thick renders (PX pixels wide, e.g. 2.5) of the development "
                              "writers, thinned by our own preprocessing, instead of their thin renders")
+    parser.add_argument("--per-writer", action="store_true",
+                        help="also print the human-likeness of each development writer and their direction "
+                             "agreement per digit")
     parser.add_argument("--out", metavar="REPORT.json", help="also write the full report (overall and per class)")
     parser.add_argument("--table", metavar="TABLE.md", help="also write the overall markdown table")
     add_model_options(parser)
@@ -45,7 +48,7 @@ def _specs(args: argparse.Namespace) -> list[str | None]:
 
 def run(args: argparse.Namespace) -> None:
     from ..convert import load_converter
-    from ..eval.report import evaluate, markdown_table
+    from ..eval.report import direction_table, evaluate, markdown_table
     from ..models.classifier import load_classifier
 
     if args.subset is not None and args.subset < 1:
@@ -69,6 +72,11 @@ def run(args: argparse.Namespace) -> None:
         report = next(iter(reports.values()))
         print(f"\nper class ({report['name']}):\n")
         print(markdown_table(report["per_class"], first="digit"), end="")
+    for name, report in reports.items() if args.per_writer else ():
+        print(f"\nper development writer ({name}):\n")
+        print(markdown_table(report["per_writer"], first="writer"), end="")
+        print(f"\ndirection agreement by writer and digit ({name}):\n")
+        print(direction_table(report["direction_by_writer"]), end="")
     if args.out:
         with atomic_write(outputs[0]) as temp:
             temp.write_text(json.dumps(reports if args.all else next(iter(reports.values())), indent=2) + "\n")

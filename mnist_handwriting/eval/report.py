@@ -5,6 +5,8 @@ A *converter* has ``name`` and ``convert(images: (B, 28, 28) uint8, labels: (B,)
 
 - ``overall``: one flat row of metrics (names in :data:`COLUMNS`), every digit weighted once;
 - ``per_class``: the same row for each digit class ``"0"`` .. ``"9"``;
+- ``per_writer``: the human-likeness metrics for each development writer (``"25"`` .. ``"30"``), and
+  ``direction_by_writer``: writer -> digit -> direction agreement (where writers part from the majority);
 - ``counts``: how many digits each part used, and ``name``.
 
 Reconstruction and legibility use the thinned MNIST test digits; human-likeness uses the
@@ -124,8 +126,15 @@ def evaluate(converter, *, data_dir=None, cache_dir=None, subset: int | None = N
 
         dev = thick_variant(dev, dev_pen_width)
     human_points, _ = _convert(converter, dev.images, dev.labels, batch_size, progress, "pendigits dev")
-    _summarise(human_scores(human_points, [dev.trajectory(i) for i in range(len(dev))]), dev.labels, "",
-               overall, per_class)
+    dev_scores = human_scores(human_points, [dev.trajectory(i) for i in range(len(dev))])
+    _summarise(dev_scores, dev.labels, "", overall, per_class)
+    per_writer = {str(writer): {name: float(np.mean(values[dev.writers == writer]))
+                                for name, values in dev_scores.items()}
+                  for writer in np.unique(dev.writers)}
+    direction_by_writer = {str(writer): {str(digit): float(np.mean(dev_scores["direction_agreement"][chosen]))
+                                         for digit in range(10)
+                                         if (chosen := (dev.writers == writer) & (dev.labels == digit)).any()}
+                           for writer in np.unique(dev.writers)}
 
     samples = load_human_samples(data_dir)
     sample_points, _ = _convert(converter, samples.images, samples.labels, batch_size, False, "samples")
@@ -133,7 +142,8 @@ def evaluate(converter, *, data_dir=None, cache_dir=None, subset: int | None = N
                "samples_", overall, per_class)
 
     overall["digits_per_second"] = len(test) / max(seconds, 1e-9)
-    return {"name": converter.name, "overall": overall, "per_class": per_class,
+    return {"name": converter.name, "overall": overall, "per_class": per_class, "per_writer": per_writer,
+            "direction_by_writer": direction_by_writer,
             "counts": {"test": len(test), "pendigits_dev": len(dev), "samples": len(samples)}}
 
 
@@ -148,4 +158,14 @@ def markdown_table(rows: dict[str, dict], first: str = "method") -> str:
     for name, row in rows.items():
         cells = [COLUMNS[key][1].format(row[key]) if key in row else "-" for key in keys]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def direction_table(direction_by_writer: dict[str, dict[str, float]]) -> str:
+    """A markdown table of direction agreement, one row per writer, one column per digit."""
+    lines = ["| writer | " + " | ".join(str(digit) for digit in range(10)) + " |",
+             "| --- | " + " | ".join("---:" for _ in range(10)) + " |"]
+    for writer, row in direction_by_writer.items():
+        lines.append(f"| {writer} | " + " | ".join(f"{row[str(d)]:.0%}" if str(d) in row else "-" for d in range(10))
+                     + " |")
     return "\n".join(lines) + "\n"
