@@ -104,6 +104,8 @@ def test_draw_bad_inputs(capsys, tmp_path):
     code, _, err = run(capsys, "draw", EXAMPLES / "seven.png", EXAMPLES / "seven.png", "--label", "7", "--label", "1",
                        "--label", "2", "--out", tmp_path / "x.json")
     assert code == 2 and "3 labels for 2 images" in err
+    code, _, err = run(capsys, "draw", EXAMPLES / "seven.png", "--label", "7", "--fps", "0", "--out", tmp_path / "x.svg")
+    assert code == 2 and "frame rate 0 is outside 1..50" in err   # before the .svg is written, not after
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.png"]
 
 

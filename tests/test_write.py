@@ -187,6 +187,14 @@ def test_cli_rejects_bad_text_before_loading_anything(capsys):
     assert "--gif animates one number" in capsys.readouterr().err
 
 
+def test_cli_rejects_a_bad_frame_rate_before_writing(tmp_path, capsys):
+    out = tmp_path / "n.svg"
+    assert main(["write", "12", "--method", "trace", "--out", str(out), "--gif", str(tmp_path / "n.gif"),
+                 "--fps", "99"]) == 2
+    assert "frame rate 99 is outside 1..50" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_cli_writes_a_number_from_mnist(data_dir, cache_dir, tmp_path, capsys):
     out = tmp_path / "n.svg"
     code = main(["write", "2026", "--method", "trace", "--out", str(out), "--gif", str(tmp_path / "n.gif"),

@@ -8,6 +8,7 @@ from pathlib import Path
 from ..convert import convert_images, load_converter
 from ..draw import OUTPUT_SUFFIXES, choose_labels, read_digit_images, save_drawing
 from ..paths import output_path
+from ..viz.animate import check_fps
 from .common import add_model_options, converter_spec, torch_device
 
 
@@ -35,6 +36,8 @@ def run(args: argparse.Namespace) -> None:
     first = Path(args.images[0])
     out = output_path(args.out or (f"{first.stem}.svg" if len(args.images) == 1 else "strokes.json"))
     gif = output_path(args.gif) if args.gif else (None if out.suffix.lower() == ".gif" else out.with_suffix(".gif"))
+    if gif is not None or out.suffix.lower() == ".gif":
+        check_fps(args.fps)   # before anything is written
     images = read_digit_images(args.images)
     labels = choose_labels(images, args.label, device)
     converter = load_converter(converter_spec(args), device, args.points)

@@ -7,6 +7,7 @@ import argparse
 from ..convert import load_converter
 from ..errors import UserError
 from ..paths import output_path
+from ..viz.animate import check_fps
 from ..write import OUTPUT_SUFFIXES, DigitPool, check_text, random_numbers, save_writing, write_text
 from .common import add_data_options, add_model_options, converter_spec, torch_device
 
@@ -52,6 +53,8 @@ def run(args: argparse.Namespace) -> None:
         check_text(args.text)  # before the slow loading of the model and the digits
     out = output_path(args.out or ("numbers.npz" if many else "number.svg"))
     gif = output_path(args.gif) if args.gif else None
+    if gif is not None or out.suffix.lower() == ".gif":
+        check_fps(args.fps)   # before anything is written
     converter = load_converter(converter_spec(args), torch_device(args.device), args.points)
     pool = DigitPool.from_dataset(args.dataset, args.data_dir, args.cache_dir)
     if many:
