@@ -36,6 +36,12 @@ def test_data_errors_exit_2(tmp_path, capsys):
     assert main(["data", "preview", "pendigits", "--classes", "2,x", "--out", str(tmp_path / "g.png"),
                  "--data-dir", str(tmp_path), "--cache-dir", str(tmp_path)]) == 2
     assert "--classes '2,x'" in capsys.readouterr().err and not (tmp_path / "g.png").exists()
+    assert main(["data", "preview", "pendigits", "--out", str(tmp_path / "g.jpg"),
+                 "--data-dir", str(tmp_path), "--cache-dir", str(tmp_path)]) == 2
+    assert "cannot write g.jpg: unknown output type .jpg" in capsys.readouterr().err
+    assert main(["data", "preview", "pendigits", "--out", str(tmp_path / "nope" / "g.png"),
+                 "--data-dir", str(tmp_path), "--cache-dir", str(tmp_path)]) == 2
+    assert "does not exist" in capsys.readouterr().err
 
 
 def test_preview_more_per_class_than_a_class_holds():

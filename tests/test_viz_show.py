@@ -38,7 +38,7 @@ def test_gif_animates_the_drawing(files):
 
 
 @pytest.mark.parametrize("extra, message", [
-    (["--out", "{d}/g.jpg"], "neither .png nor .gif"),
+    (["--out", "{d}/g.jpg"], "unknown output type .jpg"),
     (["--out", "{d}/g.png", "--count", "0"], "--count 0"),
     (["--out", "{d}/g.png", "--images", "{d}/other.npz"], "does not hold the same digits"),
     (["--out", "{d}/g.gif", "--fps", "60"], "frame rate 60"),

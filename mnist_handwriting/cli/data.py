@@ -91,8 +91,11 @@ def run_preview(args: argparse.Namespace) -> None:
     from ..data.preview import per_class_indices, trajectory_grid
     from ..data.stroke_sequences import load_thinned_mnist
     from ..errors import UserError
-    from ..paths import atomic_write
+    from ..formats import output_suffix
+    from ..paths import atomic_write, output_path
 
+    out = output_path(args.out)
+    output_suffix(out, (".png",))
     try:
         classes = [int(c) for c in args.classes.split(",")]
     except ValueError:
@@ -103,9 +106,9 @@ def run_preview(args: argparse.Namespace) -> None:
               else load_pendigits(args.data_dir, args.cache_dir))
     grid = trajectory_grid(digits, per_class_indices(digits.labels, args.per_class, classes, args.seed),
                            columns=args.per_class)
-    with atomic_write(args.out) as temp:
+    with atomic_write(out) as temp:
         grid.save(temp, format="PNG", optimize=True)
-    print(f"wrote {args.out}")
+    print(f"wrote {out}")
 
 
 def run_download(args: argparse.Namespace) -> None:

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from ..errors import UserError
-from ..formats import load_handwriting_file, load_images_file
+from ..formats import load_handwriting_file, load_images_file, output_suffix
 from ..paths import atomic_write, output_path
 
 
@@ -35,8 +35,7 @@ def run(args: argparse.Namespace) -> None:
     from ..viz.grid import pick, trajectory_grid
 
     out = output_path(args.out)
-    if out.suffix.lower() not in (".png", ".gif"):
-        raise UserError(f"output {out} is neither .png nor .gif", "end --out with .png or .gif")
+    suffix = output_suffix(out, (".png", ".gif"))
     check_fps(args.fps)
     if args.count < 1:
         raise UserError(f"--count {args.count} is not positive", "draw at least one digit")
@@ -51,7 +50,7 @@ def run(args: argparse.Namespace) -> None:
             raise UserError(f"{args.images} does not hold the same digits as {args.input} (count or labels differ)",
                             "give the images file the handwriting file was converted from")
         images = images[chosen]
-    if out.suffix.lower() == ".gif":
+    if suffix == ".gif":
         save_gif(drawing_frames(points[chosen], args.cell, labels[chosen], args.columns, args.fps), out, args.fps)
     else:
         grid = trajectory_grid(points[chosen], labels[chosen], images, args.columns, args.cell)
