@@ -1,5 +1,6 @@
 """Named presets, overrides from --set and config files, errors for bad names and values."""
 
+import dataclasses
 import json
 
 import pytest
@@ -84,7 +85,10 @@ def test_dict_round_trip():
 
 def test_human_best_fine_tunes_note_best_on_the_paired_human_digits():
     config = preset("human-best").validate()
-    assert config.init_model == "note-best" and config.paired_batch > 0 and config.paired_holdout == 4
+    # settings were chosen with writers 21-24 held out; the shipped run trains on all of 1-24
+    assert config.init_model == "note-best" and config.paired_batch > 0 and config.paired_holdout == 0
     assert config.point_weight > 0 and config.dtw_weight > 0 and config.pen_weight > 0
-    assert config.model == PRESETS["note-best"].model        # same architecture, so the weights load
+    # same weights as note-best (so they load), only the input blurred
+    assert dataclasses.replace(config.model, input_blur=0.0) == PRESETS["note-best"].model
+    assert config.model.input_blur == 1.0
     assert from_dict(to_dict(config)) == config
