@@ -42,6 +42,21 @@ def test_random_segments_follow_the_notes_generator():
     assert abs(flags.mean().item() - 0.2) < 0.01
 
 
+def test_soft_pen_values_lie_between_the_notes_flags():
+    segments = random_segments(20000, torch.Generator().manual_seed(0), pen="soft")
+    flags = segments[:, [2, 5]]
+    between = ((flags > 0) & (flags < 1)).float().mean().item()
+    assert abs(between - 0.4) < 0.01 and flags.min() >= 0 and flags.max() <= 1
+    with pytest.raises(ValueError, match="pen mode"):
+        random_segments(4, torch.Generator(), pen="grey")
+
+
+def test_exact_targets_fade_with_the_pen_value():
+    line = exact_segment_images(torch.tensor([[0.1, 0.5, 0.0, 0.9, 0.5, 0.0]]))[0]
+    faded = exact_segment_images(torch.tensor([[0.1, 0.5, 0.25, 0.9, 0.5, 0.0]]))[0]
+    torch.testing.assert_close(faded, 0.75 * line)
+
+
 def test_exact_targets_are_blank_when_the_pen_is_up():
     segments = torch.tensor([[0.1, 0.5, 0.0, 0.9, 0.5, 1.0], [0.1, 0.5, 1.0, 0.9, 0.5, 0.0]])
     images = exact_segment_images(segments)
@@ -132,12 +147,15 @@ def test_rasteriser_is_one_batched_model_call(weights):
 def test_training_runs_and_reports(tmp_path):
     model, metrics = train_line_model(images=48, batch_size=32, progress=False, held_out=50)
     assert metrics["images_seen"] == 48 and np.isfinite(metrics["final_running_loss"])
-    assert set(metrics["held_out"]) == {"mse", "iou_pen_down", "max_ink_pen_up", "segments"}
+    assert set(metrics["held_out"]) == {"mse", "iou_pen_down", "max_ink_pen_up", "ink_at_half_pen", "segments"}
+    assert 0 <= metrics["held_out"]["ink_at_half_pen"] <= 1
     assert metrics["held_out"]["segments"] == 50
     _, stopped = train_line_model(images=640, batch_size=32, progress=False, max_seconds=0.0, held_out=10, loss="bce")
     assert stopped["images_seen"] == 32
     with pytest.raises(ValueError, match="bce"):
         train_line_model(images=32, loss="l1")
+    with pytest.raises(ValueError, match="pen mode"):
+        train_line_model(images=32, pen="grey")
 
 
 def test_train_renderer_command(tmp_path, capsys):

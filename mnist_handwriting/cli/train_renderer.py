@@ -21,6 +21,9 @@ def register(subparsers) -> None:
                         help="training images to generate (default: 1600000, the note's count)")
     parser.add_argument("--loss", choices=("mse", "bce"), default="mse",
                         help="training loss: mse (the note's, default) or bce (learns much sooner on few images)")
+    parser.add_argument("--pen", choices=("binary", "soft"), default="binary",
+                        help="pen values to train on: binary (the note's 0 and 1, default) or soft (also values in "
+                             "between, ink scaled by 1 - pen: needed to train note-learned-line from scratch)")
     parser.add_argument("--max-minutes", type=float,
                         help="stop after this much training wall time; the JSON records the images seen")
     parser.add_argument("--batch-size", type=int, default=64, help="segments per step (default: 64)")
@@ -58,11 +61,12 @@ def run(args: argparse.Namespace) -> None:
         raise UserError(f"output folder {out} does not exist", "create it first or choose another --out")
     max_seconds = args.max_minutes * 60 if args.max_minutes is not None else None
     model, metrics = train_line_model(args.images, args.batch_size, args.lr, device, args.seed,
-                                      max_seconds=max_seconds, held_out=args.held_out, loss=args.loss)
+                                      max_seconds=max_seconds, held_out=args.held_out, loss=args.loss,
+                                      pen=args.pen)
     dtype = torch.float32 if args.float32 else torch.float16
     weights = out / f"{WEIGHTS_NAME}.safetensors"
     save_line_model(model, weights, dtype, args.rank)
-    config = {"images": args.images, "max_minutes": args.max_minutes, "loss": args.loss,
+    config = {"images": args.images, "max_minutes": args.max_minutes, "loss": args.loss, "pen": args.pen,
               "batch_size": args.batch_size, "lr": args.lr, "seed": args.seed, "held_out": args.held_out,
               "device": str(device), "storage_dtype": str(dtype).removeprefix("torch."), "rank": args.rank}
     metrics["weights_bytes"] = weights.stat().st_size
@@ -77,4 +81,5 @@ def run(args: argparse.Namespace) -> None:
         line_model_figure(model).save(temp, format="PNG")
     held = metrics["held_out_as_stored"]
     print(f"wrote {weights} ({metrics['weights_bytes'] / 1e6:.1f} MB), {out / (WEIGHTS_NAME + '.json')}, {figure}")
-    print(f"held-out: MSE {held['mse']:.5f}, IoU {held['iou_pen_down']:.3f} over {held['segments']} segments")
+    print(f"held-out: MSE {held['mse']:.5f}, IoU {held['iou_pen_down']:.3f}, peak ink at pen value 0.5 "
+          f"{held['ink_at_half_pen']:.3f} over {held['segments']} segments")

@@ -4,7 +4,9 @@
 line from (x1, y1) to (x2, y2), blank when ``e1 = 1`` (pen lifted at the first point);
 ``e2`` is an input but never changes the target (note, "Drawing lines"). It is trained on
 random segments drawn exactly on the fly (:func:`train_line_model`), then frozen inside
-:class:`LearnedLineRasteriser`. The note saw 1.6 million images.
+:class:`LearnedLineRasteriser`. The note saw 1.6 million images and pen values 0 and 1 only;
+``pen="soft"`` also trains on pen values in between, with the line's ink scaled by
+``1 - e1``, so that a model whose pen outputs sit near 0.5 still gets a gradient.
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ from .geometry import check_points
 WEIGHTS_NAME = "learned-line"
 NOTE_IMAGES = 1_600_000
 PEN_UP_PROBABILITY = 0.2
+SOFT_PEN_FRACTION = 0.4
+"""With ``pen="soft"``: the fraction of pen values drawn uniformly from (0, 1) instead of 0 or 1."""
+PEN_MODES = ("binary", "soft")
 FACTORED = "d2.weight"
 LOSSES = {"mse": F.mse_loss, "bce": F.binary_cross_entropy}
 FIX = "re-create it with `mnist-handwriting train-renderer --out DIR`, or restore the shipped file from git"
@@ -58,31 +63,44 @@ class LineModel(nn.Module):
         return torch.sigmoid(self.c2(hidden)).squeeze(1)
 
 
-def random_segments(count: int, generator: torch.Generator) -> torch.Tensor:
+def random_segments(count: int, generator: torch.Generator, pen: str = "binary") -> torch.Tensor:
     """``(count, 6)`` float32 rows (x1, y1, e1, x2, y2, e2): uniform ends, pen-up flags with
-    probability :data:`PEN_UP_PROBABILITY` (the note's ``random() > 0.8``)."""
+    probability :data:`PEN_UP_PROBABILITY` (the note's ``random() > 0.8``). ``pen="soft"``
+    replaces :data:`SOFT_PEN_FRACTION` of the pen values by uniform ones in (0, 1)."""
+    if pen not in PEN_MODES:
+        raise ValueError(f"unknown pen mode {pen!r}; expected one of {PEN_MODES}")
     ends = torch.rand(count, 2, 2, generator=generator)
     flags = (torch.rand(count, 2, 1, generator=generator) < PEN_UP_PROBABILITY).float()
+    if pen == "soft":
+        soft = torch.rand(count, 2, 1, generator=generator) < SOFT_PEN_FRACTION
+        flags = torch.where(soft, torch.rand(count, 2, 1, generator=generator), flags)
     return torch.cat([ends, flags], dim=-1).reshape(count, 6)
 
 
 def exact_segment_images(segments: torch.Tensor) -> torch.Tensor:
-    """The training targets: ``segments: (B, 6)`` -> exact 1-pixel lines ``(B, 28, 28)``; blank if ``e1 = 1``."""
+    """The training targets: ``segments: (B, 6)`` -> exact 1-pixel lines ``(B, 28, 28)`` with ink ``1 - e1``
+    (blank if ``e1 = 1``; the note's 0/1 pen values give full or no ink)."""
     rows = segments.detach().cpu().numpy().reshape(-1, 2, 3)
     images = np.zeros((len(rows), PIXELS, PIXELS), np.float32)
     for i, (start, end) in enumerate(rows):
-        if start[2] < 0.5:
-            images[i] = draw_trajectory(np.array([[*start[:2], 0.0], [*end[:2], 1.0]]), PIXELS)
+        if start[2] < 1.0:
+            images[i] = (1.0 - start[2]) * draw_trajectory(np.array([[*start[:2], 0.0], [*end[:2], 1.0]]), PIXELS)
     return torch.from_numpy(images)
 
 
 def evaluate_line_model(model: LineModel, segments: torch.Tensor) -> dict[str, float]:
     """MSE against exact lines over ``segments: (N, 6)``, and IoU of the image thresholded
     at 0.5 with the exact line over the pen-down ones (its mean, and the largest ink of the
-    pen-up ones)."""
+    pen-up ones), and the mean peak ink of the pen-down ones redrawn with ``e1 = 0.5``
+    (0.5 is right with ``pen="soft"``; near 0, a fresh model's pen outputs get no gradient)."""
     device = next(model.parameters()).device
-    with torch.no_grad():
-        drawn = torch.cat([model(chunk.to(device)).float().cpu() for chunk in segments.split(1024)])
+
+    def draw(rows: torch.Tensor) -> torch.Tensor:
+        with torch.no_grad():
+            return torch.cat([model(chunk.to(device)).float().cpu() for chunk in rows.split(1024)]) \
+                if len(rows) else torch.zeros(0, PIXELS, PIXELS)
+
+    drawn = draw(segments)
     exact = exact_segment_images(segments)
     down = segments[:, 2] < 0.5
     ink, truth = drawn[down] > 0.5, exact[down] > 0.5
@@ -91,6 +109,8 @@ def evaluate_line_model(model: LineModel, segments: torch.Tensor) -> dict[str, f
         "mse": float(((drawn - exact) ** 2).mean()),
         "iou_pen_down": float(iou.mean()),
         "max_ink_pen_up": float(drawn[~down].max()) if (~down).any() else 0.0,
+        "ink_at_half_pen": float(draw(segments[down].clone().index_fill_(1, torch.tensor([2]), 0.5))
+                                 .amax((1, 2)).mean()) if down.any() else 0.0,
         "segments": len(segments),
     }
 
@@ -103,7 +123,7 @@ def held_out_segments(count: int = 2000, seed: int = 20171121) -> torch.Tensor:
 def train_line_model(images: int = NOTE_IMAGES, batch_size: int = 64, lr: float = 1e-3,
                      device: torch.device | str = "cpu", seed: int = 0, progress: bool = True,
                      max_seconds: float | None = None, held_out: int = 2000,
-                     loss: str = "mse") -> tuple[LineModel, dict]:
+                     loss: str = "mse", pen: str = "binary") -> tuple[LineModel, dict]:
     """Train a :class:`LineModel` with Adam on ``images`` random segments drawn exactly.
 
     ``loss``: ``"mse"`` (the note's) or ``"bce"`` (binary cross-entropy). With MSE the
@@ -111,6 +131,7 @@ def train_line_model(images: int = NOTE_IMAGES, batch_size: int = 64, lr: float 
     p(1-p) on the line pixels vanishes: on a 2-core CPU, 155k images at batch 256 never left
     that plateau (held-out IoU 0); BCE's gradient p - y does not vanish there.
 
+    ``pen``: ``"binary"`` (the note's 0/1 pen values) or ``"soft"`` (:func:`random_segments`).
     Segments and targets are generated on the CPU from ``seed`` and moved to ``device``.
     ``max_seconds`` stops early (a wall-time budget); ``images_seen`` records how far it got.
     ``held_out``: size of the fixed evaluation set (:func:`held_out_segments`).
@@ -119,6 +140,8 @@ def train_line_model(images: int = NOTE_IMAGES, batch_size: int = 64, lr: float 
     """
     if loss not in LOSSES:
         raise ValueError(f"unknown loss {loss!r}; expected one of {sorted(LOSSES)}")
+    if pen not in PEN_MODES:
+        raise ValueError(f"unknown pen mode {pen!r}; expected one of {PEN_MODES}")
     device = torch.device(device)
     torch.manual_seed(seed)
     model = LineModel().to(device)
@@ -130,7 +153,7 @@ def train_line_model(images: int = NOTE_IMAGES, batch_size: int = 64, lr: float 
     bar = tqdm(total=images, desc="train-renderer", unit="img", unit_scale=True, disable=None if progress else True)
     for step in range(steps):
         count = min(batch_size, images - step * batch_size)
-        segments = random_segments(count, generator)
+        segments = random_segments(count, generator, pen)
         target = exact_segment_images(segments).to(device)
         value = LOSSES[loss](model(segments.to(device)), target)
         optimiser.zero_grad(set_to_none=True)
