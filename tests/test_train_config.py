@@ -85,10 +85,23 @@ def test_dict_round_trip():
 
 def test_human_best_fine_tunes_note_best_on_the_paired_human_digits():
     config = preset("human-best").validate()
-    # settings were chosen with writers 21-24 held out; the shipped run trains on all of 1-24
-    assert config.init_model == "note-best" and config.paired_batch > 0 and config.paired_holdout == 0
+    assert config.init_model == "note-best" and config.paired_batch > 0 and config.paired_holdout == 4
     assert config.point_weight > 0 and config.dtw_weight > 0 and config.pen_weight > 0
     # same weights as note-best (so they load), only the input blurred
     assert dataclasses.replace(config.model, input_blur=0.0) == PRESETS["note-best"].model
     assert config.model.input_blur == 1.0
     assert from_dict(to_dict(config)) == config
+
+
+def test_the_stored_command_reproduces_a_run_and_a_resume():
+    from mnist_handwriting.cli import build_parser
+    from mnist_handwriting.cli.train import reproducing_command
+
+    parser = build_parser()
+    fresh = parser.parse_args(["train", "--config", "human-best", "--set", "epochs=5", "--out", "runs/x"])
+    assert reproducing_command(fresh) == ("mnist-handwriting train --config human-best --set epochs=5 --seed 0 "
+                                          "--device cpu --out runs/x")
+    resumed = parser.parse_args(["train", "--resume", "runs/x", "--set", "save_dtype=float16"])
+    # a resumed run's configuration is the one saved in its folder, not the --config default
+    assert reproducing_command(resumed) == ("mnist-handwriting train --resume runs/x --set save_dtype=float16 "
+                                            "--seed 0 --device cpu")

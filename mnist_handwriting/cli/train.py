@@ -31,7 +31,7 @@ def register(subparsers) -> None:
 
 def reproducing_command(args: argparse.Namespace) -> str:
     """The command line that reproduces this run (stored with the weights), rebuilt from ``args``."""
-    words = ["mnist-handwriting", "train", "--config", args.config]
+    words = ["mnist-handwriting", "train"] + ([] if args.resume else ["--config", args.config])  # resumes read DIR's
     for flag, value in (("--subset", args.subset), ("--max-steps", args.max_steps), ("--epochs", args.epochs),
                         ("--config-file", args.config_file), ("--resume", args.resume)):
         if value is not None:
