@@ -152,3 +152,17 @@ def test_train_renderer_refuses_a_zero_time_limit(tmp_path, capsys):
     """--max-minutes 0 used to pass the check and then mean "no limit": a 1.6M-image run."""
     assert main(["train-renderer", "--max-minutes", "0", "--out", str(tmp_path)]) == 2
     assert "--max-minutes > 0" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_checkpoints_restore_the_cuda_generator_for_dropout(tmp_path):
+    from mnist_handwriting.models import ModelConfig
+    from mnist_handwriting.train.checkpoint import load_checkpoint, restore, save_checkpoint
+
+    model = build_model(ModelConfig(hidden=8, points=4, dropout=0.5)).cuda()
+    optimizer = torch.optim.Adam(model.parameters())
+    save_checkpoint(tmp_path, model, optimizer, step=0, pretrained=0, seconds=0.0, config={})
+    expected = torch.rand(4, device="cuda")
+    torch.rand(100, device="cuda")   # move the generator on
+    restore(load_checkpoint(tmp_path)[0], model, optimizer, tmp_path)
+    assert torch.equal(torch.rand(4, device="cuda"), expected)

@@ -24,6 +24,9 @@ def save_checkpoint(out_dir: Path, model: torch.nn.Module, optimizer: torch.opti
         for key in ADAM_STATE:
             tensors[f"optim.{index}.{key}"] = torch.as_tensor(state[key]).detach().cpu().reshape(-1).contiguous()
     tensors["rng.cpu"] = torch.get_rng_state()
+    device = next(model.parameters()).device
+    if device.type == "cuda":   # dropout on the GPU draws from the device's generator
+        tensors["rng.cuda"] = torch.cuda.get_rng_state(device)
     metadata = {"step": str(step), "pretrained": str(pretrained), "seconds": repr(seconds), "config": json.dumps(config)}
     path = out_dir / CHECKPOINT
     with atomic_write(path) as temp:
@@ -48,7 +51,7 @@ def load_checkpoint(run_dir: Path) -> tuple[dict, dict]:
 
 
 def restore(tensors: dict, model: torch.nn.Module, optimizer: torch.optim.Optimizer, path: Path) -> None:
-    """Load model weights, Adam state and the CPU RNG state from checkpoint ``tensors``."""
+    """Load model weights, Adam state and the RNG states (CPU, and CUDA when saved on CUDA) from ``tensors``."""
     weights = {name[len("model."):]: value for name, value in tensors.items() if name.startswith("model.")}
     try:
         model.load_state_dict(weights, strict=True)
@@ -65,3 +68,5 @@ def restore(tensors: dict, model: torch.nn.Module, optimizer: torch.optim.Optimi
                 "exp_avg_sq": tensors[f"optim.{index}.exp_avg_sq"].reshape(param.shape).to(device)}
     optimizer.load_state_dict(state)
     torch.set_rng_state(tensors["rng.cpu"])
+    if "rng.cuda" in tensors and device.type == "cuda":
+        torch.cuda.set_rng_state(tensors["rng.cuda"], device)
