@@ -72,13 +72,10 @@ class ModelConverter:
 
     def reconstruct(self, images: np.ndarray, labels: np.ndarray) -> np.ndarray:
         """What the model was trained to match: its raw points through its own rasteriser, ``(B, 28, 28)``."""
-        from .render import make_rasteriser
-
         pixels, classes = self._tensors(images, labels)
-        config = self.model.config
         with torch.inference_mode():
             raw = self.model(pixels, classes).float()
-            image = make_rasteriser(config.rasteriser).to(self.device)(raw, config.compositing)
+            image = self.model.rasteriser()(raw, self.model.config.compositing)
         return image.clamp(0, 1).cpu().numpy()
 
 

@@ -204,3 +204,11 @@ def test_input_blur_changes_what_the_model_sees(kind):
     assert not torch.allclose(sharp(images, labels), blurred(images, labels))
     with pytest.raises(UserError, match="input_blur"):
         ModelConfig(input_blur=-1.0).validate()
+
+
+def test_the_rasteriser_is_built_once_and_kept_out_of_the_weights():
+    model = small()
+    first = model.rasteriser()
+    assert model.rasteriser() is first
+    assert not any(name.startswith("_rasteriser") for name in model.state_dict())
+    assert type(first).__name__ == "SoftLineRasteriser"

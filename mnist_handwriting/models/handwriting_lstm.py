@@ -152,17 +152,24 @@ class PointModel(nn.Module):
         Points follow :mod:`mnist_handwriting.strokes` (x, y clipped to [0, 1], pen_up 0/1,
         last point 1); see :func:`pen_up_flags` for how the raw third value becomes pen_up.
         """
-        from ..render import make_rasteriser
-
         was_training = self.training
         self.eval()
         try:
             with torch.no_grad():
-                raw = self(images, labels).float()
-                rasteriser = make_rasteriser(self.config.rasteriser).to(raw.device)
-                return pen_up_flags(raw, rasteriser)
+                return pen_up_flags(self(images, labels).float(), self.rasteriser())
         finally:
             self.train(was_training)
+
+    def rasteriser(self) -> nn.Module:
+        """The rasteriser that gives the third output its meaning, built once per device (not a submodule:
+        its weights, if any, are not the model's)."""
+        from ..render import make_rasteriser
+
+        device = next(self.parameters()).device
+        cached = self.__dict__.get("_rasteriser")
+        if cached is None or cached[0] != device:
+            cached = self.__dict__["_rasteriser"] = (device, make_rasteriser(self.config.rasteriser).to(device))
+        return cached[1]
 
 
 def pen_up_flags(raw: torch.Tensor, rasteriser: nn.Module) -> torch.Tensor:
