@@ -12,11 +12,12 @@ from mnist_handwriting.errors import UserError
 from mnist_handwriting.eval.metrics import chamfer_distance
 from mnist_handwriting.models import build_model
 from mnist_handwriting.render.exact import draw_trajectory
-from mnist_handwriting.train.augment import affine_jitter, augment, skeleton_noise, thick_thin, thin_render
+from mnist_handwriting.data.human import thick_thin, thick_variant, thin_render
+from mnist_handwriting.train.augment import affine_jitter, augment, skeleton_noise
 from mnist_handwriting.train.config import apply_overrides, preset
 from mnist_handwriting.train.data import batch_indices
 from mnist_handwriting.train.loop import Trainer, init_from, train
-from mnist_handwriting.train.paired import PairedHuman, paired_set, split_writers, thick_variant
+from mnist_handwriting.train.paired import PairedHuman, paired_set, split_writers
 
 
 def hook(shift=0.0):

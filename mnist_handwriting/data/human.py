@@ -33,11 +33,42 @@ DEV_WRITERS = range(25, 31)
 """Writers held out for development when splitting pendigits by writer (6 of 30)."""
 
 
+THICK_PEN = 2.5
+"""Pen width (px) of the thick, raw-MNIST-like renders: MNIST strokes are 2-3 px wide in the 20-px box."""
+
+
+def thin_render(points: np.ndarray) -> np.ndarray:
+    """``points: (T, 3)`` -> the exact 1-pixel render ``(28, 28)`` uint8 0/255 (the images of this module's sets)."""
+    return (draw_trajectory(points) > 0.5).astype(np.uint8) * 255
+
+
+def thick_thin(points: np.ndarray, pen_width: float) -> np.ndarray:
+    """``points: (T, 3)`` drawn ``pen_width`` px wide, then thinned the MNIST way -> ``(28, 28)`` uint8 0/255.
+
+    Falls back to the 1-pixel render if thinning leaves nothing.
+    """
+    from .preprocess import thin
+
+    thick = np.round(draw_trajectory(points, pen_width=pen_width) * 255).astype(np.uint8)
+    thinned = thin(thick)
+    return thinned if thinned.any() else thin_render(points)
+
+
+def thick_variant(digits: DigitSet, pen_width: float = THICK_PEN) -> DigitSet:
+    """``digits`` with each image replaced by its trajectory drawn ``pen_width`` px wide and thinned by our own
+    :func:`mnist_handwriting.data.preprocess.thin` (issue 7's check that the input style does not matter)."""
+    images = np.stack([thick_thin(digits.trajectory(i), pen_width) for i in range(len(digits))]) \
+        if len(digits) else digits.images
+    return DigitSet(images=images, labels=digits.labels, points=digits.points, offsets=digits.offsets,
+                    writers=digits.writers)
+
+
 def _digit_set(trajectories: list[np.ndarray], labels, writers=None) -> DigitSet:
     """Pack trajectories ``(T_i, 3)`` with their exact 1-pixel renders as images."""
     counts = [len(t) for t in trajectories]
-    images = np.stack([draw_trajectory(t) for t in trajectories]) if trajectories else np.zeros((0, PIXELS, PIXELS))
-    return DigitSet(images=(images > 0.5).astype(np.uint8) * 255, labels=np.asarray(labels, np.int64),
+    images = (np.stack([thin_render(t) for t in trajectories]) if trajectories
+              else np.zeros((0, PIXELS, PIXELS), np.uint8))
+    return DigitSet(images=images, labels=np.asarray(labels, np.int64),
                     points=np.concatenate(trajectories).astype(np.float32) if trajectories else np.zeros((0, 3), np.float32),
                     offsets=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
                     writers=None if writers is None else np.asarray(writers, np.int64))

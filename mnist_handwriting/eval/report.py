@@ -122,7 +122,7 @@ def evaluate(converter, *, data_dir=None, cache_dir=None, subset: int | None = N
 
     dev = _first(split_by_writer(load_pendigits(data_dir, cache_dir))[1], subset)
     if dev_pen_width:
-        from ..train.paired import thick_variant
+        from ..data.human import thick_variant
 
         dev = thick_variant(dev, dev_pen_width)
     human_points, _ = _convert(converter, dev.images, dev.labels, batch_size, progress, "pendigits dev")

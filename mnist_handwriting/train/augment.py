@@ -13,18 +13,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..data.preprocess import thin
-from ..render.exact import draw_trajectory
+from ..data.human import thick_thin, thin_render
 
 CENTRE = 0.5
 """The affine jitter is applied about the image centre (the digits' centre of mass)."""
 MIN_WIDTH = 1.5
 """Thinnest pen (px) of the stroke-width augmentation: the width is uniform in [MIN_WIDTH, augment_width]."""
-
-
-def thin_render(points: np.ndarray) -> np.ndarray:
-    """``points: (T, 3)`` -> the exact 1-pixel render ``(28, 28)`` uint8 0/255 (as in :mod:`..data.human`)."""
-    return (draw_trajectory(points) > 0.5).astype(np.uint8) * 255
 
 
 def affine_jitter(points: np.ndarray, rng: np.random.Generator, amount: float) -> np.ndarray:
@@ -34,16 +28,6 @@ def affine_jitter(points: np.ndarray, rng: np.random.Generator, amount: float) -
     out = np.array(points, np.float32)
     out[:, :2] = np.clip((out[:, :2] - CENTRE) @ matrix.T + CENTRE + shift, 0.0, 1.0)
     return out
-
-
-def thick_thin(points: np.ndarray, pen_width: float) -> np.ndarray:
-    """``points: (T, 3)`` drawn ``pen_width`` px wide, then thinned -> ``(28, 28)`` uint8 0/255.
-
-    Falls back to the 1-pixel render if thinning leaves nothing.
-    """
-    thick = np.round(draw_trajectory(points, pen_width=pen_width) * 255).astype(np.uint8)
-    thinned = thin(thick)
-    return thinned if thinned.any() else thin_render(points)
 
 
 def skeleton_noise(image: np.ndarray, rng: np.random.Generator, rate: float) -> np.ndarray:

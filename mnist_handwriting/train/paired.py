@@ -97,18 +97,3 @@ def human_validation(model, digits: DigitSet, device, batch_size: int = 512) -> 
         labels = torch.from_numpy(digits.labels[start:start + batch_size]).to(device)
         parts.append(model.draw(images, labels).float().cpu().numpy())
     return _mean_scores(np.concatenate(parts) if parts else np.zeros((0, 2, 3), np.float32), digits)
-
-
-THICK_PEN = 2.5
-"""Pen width (px) of the thick, raw-MNIST-like renders: MNIST strokes are 2-3 px wide in the 20-px box."""
-
-
-def thick_variant(digits: DigitSet, pen_width: float = THICK_PEN) -> DigitSet:
-    """``digits`` with each image replaced by its trajectory drawn ``pen_width`` px wide and thinned by our own
-    :func:`mnist_handwriting.data.preprocess.thin` (the issue's thick-render check)."""
-    from .augment import thick_thin
-
-    images = np.stack([thick_thin(digits.trajectory(i), pen_width) for i in range(len(digits))]) \
-        if len(digits) else digits.images
-    return DigitSet(images=images, labels=digits.labels, points=digits.points, offsets=digits.offsets,
-                    writers=digits.writers)
