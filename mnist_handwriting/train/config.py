@@ -105,13 +105,14 @@ PRESETS: dict[str, TrainConfig] = {
     # The note's best: ensemble + aux losses + the 32 human samples (100 steps first, then 1:1).
     "note-best": TrainConfig(model=_ENSEMBLE, human_pretrain_steps=100, human_every=1, **_AUX),
     # Issue 7: note-best fine-tuned for 5 epochs on the paired pendigits digits of writers 1-20 (21-24
-    # validate, 25-30 never seen), one paired step per reconstruction step, the skeleton blurred by 1 px
-    # before the input layer. Chosen on writers 21-24 and on the legibility of MNIST training digits, see
-    # docs/RESULTS.md: point + soft-DTW beat either alone; lr 0.001 beat 0.0005; input blur 1 px beat 0, 2
-    # and 3; T = 32 gained 0.02 px at 1.6x the cost and T = 48 nothing; 5 epochs drew more legible 5s than 3;
-    # training on writers 1-24 made 5s illegible (one-stroke 5s of writer 21).
+    # validate, 25-30 never seen), one paired step of 128 digits per reconstruction step, the skeleton
+    # blurred by 1 px before the input layer. Chosen on writers 21-24 and on the legibility of MNIST
+    # training digits, see docs/RESULTS.md: point + soft-DTW beat either alone; lr 0.001 beat 0.0005;
+    # input blur 1 px beat 0, 2 and 3; paired batch 128 beat 64; T = 32 gained 0.02 px at 1.6x the cost
+    # and T = 48 nothing; 5 epochs drew more legible 5s than 3; training on writers 1-24 made 5s
+    # illegible (one-stroke 5s of writer 21).
     "human-best": TrainConfig(model=dataclasses.replace(_ENSEMBLE, input_blur=1.0), init_model="note-best", lr=0.001,
-                              epochs=5, paired_batch=64, paired_every=1, point_weight=1.0, dtw_weight=1.0,
+                              epochs=5, paired_batch=128, paired_every=1, point_weight=1.0, dtw_weight=1.0,
                               pen_weight=0.1, **_AUX),
 }
 """Named configurations of the founding note and beyond (``train --config NAME``)."""
