@@ -92,6 +92,23 @@ def test_draw_without_a_label_asks_the_classifier_and_says_so(capsys, tmp_path):
     assert len(digit["points"]) == 20 and digit["points"][-1][2] == 1
 
 
+def test_draw_reads_a_photographed_digit(capsys, tmp_path):
+    """seven.png as a phone photo: unevenly lit grey paper, grey pencil, sensor noise, JPEG."""
+    seven = np.asarray(Image.open(EXAMPLES / "seven.png").convert("L"), np.float32) / 255
+    rows, cols = np.indices(seven.shape) / seven.shape[0]
+    paper = 0.55 + 0.35 * (rows + cols) / 2
+    photo = paper * (0.25 + 0.75 * seven) + np.random.default_rng(0).normal(0, 0.03, seven.shape)
+    Image.fromarray(np.clip(photo * 255, 0, 255).astype(np.uint8)).save(tmp_path / "photo.jpg", quality=70)
+    code, out, _ = run(capsys, "draw", tmp_path / "photo.jpg", "--out", tmp_path / "photo.json")
+    assert code == 0 and "digit 7 (predicted by the shipped classifier" in out
+    points = np.array(json.loads((tmp_path / "photo.json").read_text())["digits"][0]["points"])
+    clean = run(capsys, "draw", EXAMPLES / "seven.png", "--label", "7", "--out", tmp_path / "clean.json")
+    assert clean[0] == 0
+    reference = np.array(json.loads((tmp_path / "clean.json").read_text())["digits"][0]["points"])
+    # the same 7, drawn from the photo within about a pixel of the clean picture's drawing
+    assert np.abs(points[:, :2] - reference[:, :2]).mean() * 28 < 1.5
+
+
 def test_draw_bad_inputs(capsys, tmp_path):
     not_an_image = tmp_path / "notes.png"
     not_an_image.write_text("hello")
