@@ -10,6 +10,7 @@ from PIL import Image
 from mnist_handwriting.cli import main
 from mnist_handwriting.formats import load_handwriting_file, save_images_file
 from mnist_handwriting.models.registry import DEFAULT_MODEL, shipped_models
+from photos import photographed
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -93,12 +94,10 @@ def test_draw_without_a_label_asks_the_classifier_and_says_so(capsys, tmp_path):
 
 
 def test_draw_reads_a_photographed_digit(capsys, tmp_path):
-    """seven.png as a phone photo: unevenly lit grey paper, grey pencil, sensor noise, JPEG."""
+    """seven.png photographed (tests/photos.py) and saved as a JPEG."""
     seven = np.asarray(Image.open(EXAMPLES / "seven.png").convert("L"), np.float32) / 255
-    rows, cols = np.indices(seven.shape) / seven.shape[0]
-    paper = 0.55 + 0.35 * (rows + cols) / 2
-    photo = paper * (0.25 + 0.75 * seven) + np.random.default_rng(0).normal(0, 0.03, seven.shape)
-    Image.fromarray(np.clip(photo * 255, 0, 255).astype(np.uint8)).save(tmp_path / "photo.jpg", quality=70)
+    photo = photographed(1 - seven, np.random.default_rng(0), side=seven.shape[0])
+    Image.fromarray((photo * 255).astype(np.uint8)).save(tmp_path / "photo.jpg", quality=70)
     code, out, _ = run(capsys, "draw", tmp_path / "photo.jpg", "--out", tmp_path / "photo.json")
     assert code == 0 and "digit 7 (predicted by the shipped classifier" in out
     points = np.array(json.loads((tmp_path / "photo.json").read_text())["digits"][0]["points"])
