@@ -103,14 +103,15 @@ def evaluate_line_model(model: LineModel, segments: torch.Tensor) -> dict[str, f
     drawn = draw(segments)
     exact = exact_segment_images(segments)
     down = segments[:, 2] < 0.5
+    half_pen = segments[down].clone()
+    half_pen[:, 2] = 0.5
     ink, truth = drawn[down] > 0.5, exact[down] > 0.5
     iou = (ink & truth).sum((1, 2)).float() / (ink | truth).sum((1, 2)).clamp_min(1).float()
     return {
         "mse": float(((drawn - exact) ** 2).mean()),
         "iou_pen_down": float(iou.mean()),
         "max_ink_pen_up": float(drawn[~down].max()) if (~down).any() else 0.0,
-        "ink_at_half_pen": float(draw(segments[down].clone().index_fill_(1, torch.tensor([2]), 0.5))
-                                 .amax((1, 2)).mean()) if down.any() else 0.0,
+        "ink_at_half_pen": float(draw(half_pen).amax((1, 2)).mean()) if down.any() else 0.0,
         "segments": len(segments),
     }
 
