@@ -72,11 +72,13 @@ def quick(name="note-best", **extra):
 
 
 @pytest.mark.slow
-def test_resume_continues_the_same_run_bit_for_bit(tmp_path, data_dir, cache_dir):
+@pytest.mark.parametrize("repository", [{}, {"human_lr": 0.002, "reshuffle": "false", "model.kind": "masked",
+                                             "model.hidden": 10, "model.feedback": "raw"}])
+def test_resume_continues_the_same_run_bit_for_bit(tmp_path, data_dir, cache_dir, repository):
     options = dict(data_dir=data_dir, cache_dir=cache_dir, tensorboard=False, seed=3)
-    straight = train(quick(epochs=2), tmp_path / "straight", **options)
-    train(quick(epochs=1), tmp_path / "split", **options)
-    resumed = train(quick(epochs=2), tmp_path / "split", resume=True, **options)
+    straight = train(quick(epochs=2, **repository), tmp_path / "straight", **options)
+    train(quick(epochs=1, **repository), tmp_path / "split", **options)
+    resumed = train(quick(epochs=2, **repository), tmp_path / "split", resume=True, **options)
     assert straight["steps"] == resumed["steps"] == 8
     first, second = (load_file(str(tmp_path / run / "model.safetensors")) for run in ("straight", "split"))
     assert first.keys() == second.keys()
@@ -85,6 +87,34 @@ def test_resume_continues_the_same_run_bit_for_bit(tmp_path, data_dir, cache_dir
     assert straight["test_mse"] == resumed["test_mse"]
     logged = [json.loads(line) for line in (tmp_path / "split" / "log.jsonl").read_text().splitlines()]
     assert [r["step"] for r in logged if r["phase"] == "train"] == [2, 4, 6, 8]
+
+
+def test_human_steps_keep_their_own_adam_when_human_lr_is_set():
+    images, labels, trajectories = synthetic_digits()
+    human = HumanSamples(images[:4], labels[:4], trajectories[:4])
+    config = apply_overrides(preset("note-best"), TINY + ["model.hidden=8", "human_lr=0.002", "lr=0.01"])
+    trainer = Trainer(config, build_model(config.model), torch.device("cpu"))
+    assert set(trainer.optimizers) == {"optim", "human_optim"}
+    assert trainer.human_optimizer.param_groups[0]["lr"] == 0.002 and trainer.optimizer.param_groups[0]["lr"] == 0.01
+    trainer.human_step(human)
+    assert not trainer.optimizer.state and len(trainer.human_optimizer.state) == len(list(trainer.model.parameters()))
+    trainer.reconstruction_step(images, labels)
+    steps = [float(state["step"]) for state in trainer.optimizer.state.values()]
+    assert steps and all(step == 1 for step in steps)
+    shared = Trainer(apply_overrides(preset("note-best"), TINY + ["model.hidden=8"]), build_model(config.model),
+                     torch.device("cpu"))
+    assert shared.human_optimizer is shared.optimizer and list(shared.optimizers) == ["optim"]
+
+
+def test_without_reshuffle_every_epoch_repeats_the_first_order():
+    from mnist_handwriting.train.data import batch_indices
+
+    per_epoch = 100 // 10
+    for step in (0, 3):
+        first = batch_indices(step, 100, 10, seed=5, reshuffle=False)
+        assert torch.equal(first, batch_indices(step + 2 * per_epoch, 100, 10, seed=5, reshuffle=False))
+        assert torch.equal(first, batch_indices(step, 100, 10, seed=5))   # epoch 0 is the same either way
+    assert not torch.equal(batch_indices(per_epoch, 100, 10, seed=5), batch_indices(0, 100, 10, seed=5))
 
 
 @pytest.mark.slow
@@ -161,8 +191,8 @@ def test_checkpoints_restore_the_cuda_generator_for_dropout(tmp_path):
 
     model = build_model(ModelConfig(hidden=8, points=4, dropout=0.5)).cuda()
     optimizer = torch.optim.Adam(model.parameters())
-    save_checkpoint(tmp_path, model, optimizer, step=0, pretrained=0, seconds=0.0, config={})
+    save_checkpoint(tmp_path, model, {"optim": optimizer}, step=0, pretrained=0, seconds=0.0, config={})
     expected = torch.rand(4, device="cuda")
     torch.rand(100, device="cuda")   # move the generator on
-    restore(load_checkpoint(tmp_path)[0], model, optimizer, tmp_path)
+    restore(load_checkpoint(tmp_path)[0], model, {"optim": optimizer}, tmp_path)
     assert torch.equal(torch.rand(4, device="cuda"), expected)

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from .ensemble import DigitEnsemble
 from .handwriting_lstm import HandwritingLSTM, ModelConfig, PointModel, pen_up_flags
+from .masked import MaskedLSTM
 
 
 def build_model(config: ModelConfig) -> PointModel:
     """A freshly initialised model for ``config`` (CPU, float32)."""
     config.validate()
-    return DigitEnsemble(config) if config.kind == "ensemble" else HandwritingLSTM(config)
+    return {"ensemble": DigitEnsemble, "masked": MaskedLSTM}.get(config.kind, HandwritingLSTM)(config)
 
 
-__all__ = ["DigitEnsemble", "HandwritingLSTM", "ModelConfig", "PointModel", "build_model", "pen_up_flags"]
+__all__ = ["DigitEnsemble", "HandwritingLSTM", "MaskedLSTM", "ModelConfig", "PointModel", "build_model", "pen_up_flags"]

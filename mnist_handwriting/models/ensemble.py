@@ -41,12 +41,19 @@ class DigitEnsemble(PointModel):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        hidden = self.config.hidden
-        init_lstm_(self.static, self.bias, hidden)
-        init_lstm_(self.label, torch.empty(4 * hidden), hidden)
-        for weight in self.step:
-            init_lstm_(weight, torch.empty(4 * hidden), hidden)
-        init_projection_(self.projection, hidden)
+        hidden, init = self.config.hidden, self.config.init
+        # Rows of each class's whole layer kernel (for the "tensorflow" Glorot bound): layer 1
+        # [image, label, point, state], layers 2.. [point, input, state] plus the label block.
+        rows = [weight.shape[1] + (IMAGE_FEATURES + CLASSES if k == 0 else CLASSES) for k, weight in enumerate(self.step)]
+        init_lstm_(self.static, self.bias, hidden, init, rows[0])
+        if init == "tensorflow":   # one Glorot bound per layer
+            for k in range(1, self.config.layers):
+                init_lstm_(self.label[:, k - 1], torch.empty(4 * hidden), hidden, init, rows[k])
+        else:                      # one call, so seeded torch inits stay what they were
+            init_lstm_(self.label, torch.empty(4 * hidden), hidden)
+        for k, weight in enumerate(self.step):
+            init_lstm_(weight, torch.empty(4 * hidden), hidden, init, rows[k])
+        init_projection_(self.projection, hidden, init)
 
     def forward(self, images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         """``images: (B, 28, 28)`` in [0, 1], ``labels: (B,)`` -> ``raw: (B, T, 3)``."""
@@ -83,7 +90,7 @@ class DigitEnsemble(PointModel):
                 out, cells[k] = lstm_update(torch.baddbmm(constant[k], joined, self.step[k]), cells[k])
                 states[k] = torch.bmm(out, self.projection) if k == last else out
                 x = states[k]
-            raw, previous = activate(x, config.third_activation)
+            raw, previous = activate(x, config.third_activation, config.feedback)
             outputs.append(raw)
         return torch.stack(outputs, dim=2).view(CLASSES * group, config.points, 3)[slot]
 
@@ -116,7 +123,7 @@ class DigitEnsemble(PointModel):
                 out, cells[k] = lstm_update(gates, cells[k])
                 states[k] = torch.einsum("bch,cho->bco", out, self.projection) if k == last else out
                 x = states[k]
-            raw, fed = activate(x, config.third_activation)
+            raw, fed = activate(x, config.third_activation, config.feedback)
             previous = (fed * mask).sum(dim=1)
             outputs.append((raw * mask).sum(dim=1))
         return torch.stack(outputs, dim=1)

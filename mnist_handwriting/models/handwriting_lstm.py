@@ -22,7 +22,9 @@ from ..errors import UserError
 IMAGE_FEATURES = 28 * 28
 CLASSES = 10
 THIRD_ACTIVATIONS = ("sigmoid", "exp")
-KINDS = ("lstm", "ensemble")
+KINDS = ("lstm", "ensemble", "masked")
+INITS = ("torch", "tensorflow")
+FEEDBACKS = ("squashed", "raw")
 PEN_DRAWN = 0.05
 """A segment counts as drawn (pen down) when its rendered peak intensity reaches this: over 3x
 the uniform 1/64 that a fully lifted soft-line segment (softness -> 0) leaves on every pixel.
@@ -35,7 +37,8 @@ PEAK_CHUNK = 32
 class ModelConfig:
     """Everything needed to rebuild a handwriting model (saved inside its weights file)."""
 
-    kind: str = "lstm"                  # "lstm" (one model for all digits) or "ensemble" (one per digit class)
+    kind: str = "lstm"                  # "lstm" (one model for all digits), "ensemble" (one per digit class) or
+                                        # "masked" (the note's repository: one LSTM whose units are split among the classes)
     hidden: int = 512                   # LSTM units per layer (per class for the ensemble)
     layers: int = 3                     # stacked LSTM layers; the last one projects to 3 outputs
     points: int = 20                    # T: points emitted per digit (T - 1 segments)
@@ -44,6 +47,8 @@ class ModelConfig:
     rasteriser: str = "soft-line"       # rasteriser that gives the third output its meaning (render.make_rasteriser)
     compositing: str = "sum"            # how segment images merge into the digit: "sum" or "max"
     input_blur: float = 0.0             # Gaussian blur (sigma, px) of the image before the input layer; 0 = none
+    init: str = "torch"                 # "torch" (uniform +-1/sqrt(H)) or "tensorflow" (TF1 LSTMCell: Glorot kernels, zero bias)
+    feedback: str = "squashed"          # point fed to the next step: "squashed" (x, y, sigmoid(third)) or "raw" (as emitted)
 
     def validate(self) -> "ModelConfig":
         """Raise UserError on a value no model can be built from; return self."""
@@ -65,6 +70,12 @@ class ModelConfig:
             bad("compositing", self.compositing, "sum or max")
         if not 0.0 <= self.input_blur <= 4.0:
             bad("input_blur", self.input_blur, "a blur in [0, 4] pixels")
+        if self.init not in INITS:
+            bad("init", self.init, " or ".join(INITS))
+        if self.feedback not in FEEDBACKS:
+            bad("feedback", self.feedback, " or ".join(FEEDBACKS))
+        if self.kind == "masked" and self.hidden % CLASSES:
+            bad("hidden", self.hidden, f"a multiple of {CLASSES} for the masked model (units are split among the classes)")
         return self
 
 
@@ -118,31 +129,43 @@ def lstm_update(gates: torch.Tensor, cell: torch.Tensor) -> tuple[torch.Tensor, 
     return torch.sigmoid(o) * torch.tanh(cell), cell
 
 
-def activate(projected: torch.Tensor, activation: str) -> tuple[torch.Tensor, torch.Tensor]:
+def activate(projected: torch.Tensor, activation: str, feedback: str = "squashed") -> tuple[torch.Tensor, torch.Tensor]:
     """Projected ``(..., 3)`` -> (raw output point, point fed back to the next step).
 
-    The fed-back point is ``(x, y, sigmoid(third))`` for both activations, so the input
-    stays in [0, 1] even when the softness is ``exp`` and large.
+    ``feedback="squashed"`` feeds ``(x, y, sigmoid(third))`` back for both activations, so
+    the input stays in [0, 1] even when the softness is ``exp`` and large; ``"raw"`` feeds
+    the raw output itself (the note's repository: its exp softness, often in the hundreds).
     """
     squashed = torch.sigmoid(projected)
     if activation == "sigmoid":
         return squashed, squashed
     raw = torch.cat([squashed[..., :2], torch.exp(projected[..., 2:])], dim=-1)
-    return raw, squashed
+    return raw, (raw if feedback == "raw" else squashed)
 
 
-def init_lstm_(weight: torch.Tensor, bias: torch.Tensor, hidden: int) -> None:
-    """PyTorch's LSTM init, uniform(+-1/sqrt(H)), with the forget-gate bias set to 1 (TensorFlow's forget_bias)."""
-    bound = 1.0 / math.sqrt(hidden)
+def init_lstm_(weight: torch.Tensor, bias: torch.Tensor, hidden: int, init: str = "torch", rows: int = 0) -> None:
+    """Initialise one LSTM layer's ``weight`` (a block of its kernel) and ``bias``; the forget-gate bias is 1.
+
+    ``init="torch"``: PyTorch's uniform(+-1/sqrt(H)) for weights and biases. ``"tensorflow"``:
+    TF1 ``LSTMCell``'s defaults, Glorot uniform over its one ``[input; recurrent] -> 4H`` kernel
+    of ``rows`` rows (every block of it gets the same bound) and zero biases; TensorFlow adds its
+    ``forget_bias=1`` in the cell, which a forget bias that starts at 1 matches exactly.
+    """
     with torch.no_grad():
-        weight.uniform_(-bound, bound)
-        bias.uniform_(-bound, bound)
+        if init == "tensorflow":
+            bound = math.sqrt(6.0 / (rows + 4 * hidden))
+            weight.uniform_(-bound, bound)
+            bias.zero_()
+        else:
+            bound = 1.0 / math.sqrt(hidden)
+            weight.uniform_(-bound, bound)
+            bias.uniform_(-bound, bound)
         bias[..., hidden:2 * hidden] = 1.0
 
 
-def init_projection_(projection: torch.Tensor, hidden: int) -> None:
-    """The output projection (hidden -> 3), uniform(+-1/sqrt(H)) like a linear layer."""
-    bound = 1.0 / math.sqrt(hidden)
+def init_projection_(projection: torch.Tensor, hidden: int, init: str = "torch") -> None:
+    """The output projection (hidden -> 3): uniform(+-1/sqrt(H)) like a linear layer, or Glorot (``"tensorflow"``)."""
+    bound = math.sqrt(6.0 / (hidden + 3)) if init == "tensorflow" else 1.0 / math.sqrt(hidden)
     with torch.no_grad():
         projection.uniform_(-bound, bound)
 
@@ -245,11 +268,12 @@ class HandwritingLSTM(PointModel):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        hidden = self.config.hidden
-        init_lstm_(self.static.weight, self.static.bias, hidden)
+        hidden, init = self.config.hidden, self.config.init
+        rows = [IMAGE_FEATURES + CLASSES + len(weight) if k == 0 else len(weight) for k, weight in enumerate(self.step)]
+        init_lstm_(self.static.weight, self.static.bias, hidden, init, rows[0])
         for k, weight in enumerate(self.step):
-            init_lstm_(weight, self.bias[k - 1] if k else self.static.bias, hidden)
-        init_projection_(self.projection, hidden)
+            init_lstm_(weight, self.bias[k - 1] if k else self.static.bias, hidden, init, rows[k])
+        init_projection_(self.projection, hidden, init)
 
     def forward(self, images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         """``images: (B, 28, 28)`` in [0, 1], ``labels: (B,)`` -> ``raw: (B, T, 3)``."""
@@ -272,6 +296,6 @@ class HandwritingLSTM(PointModel):
                 out, cells[k] = lstm_update(torch.addmm(base, joined, self.step[k]), cells[k])
                 states[k] = out @ self.projection if k == last else out
                 x = states[k]
-            raw, previous = activate(x, config.third_activation)
+            raw, previous = activate(x, config.third_activation, config.feedback)
             outputs.append(raw)
         return torch.stack(outputs, dim=1)

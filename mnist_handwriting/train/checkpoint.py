@@ -16,13 +16,17 @@ CHECKPOINT = "checkpoint.safetensors"
 ADAM_STATE = ("step", "exp_avg", "exp_avg_sq")
 
 
-def save_checkpoint(out_dir: Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer, *,
+def save_checkpoint(out_dir: Path, model: torch.nn.Module, optimizers: dict[str, torch.optim.Optimizer], *,
                     step: int, pretrained: int, seconds: float, config: dict) -> Path:
-    """Write ``out_dir/checkpoint.safetensors`` atomically; return its path."""
+    """Write ``out_dir/checkpoint.safetensors`` atomically; return its path.
+
+    ``optimizers``: tensor-name prefix -> Adam optimiser (``"optim"`` for the main one).
+    """
     tensors = {f"model.{name}": value.detach().cpu().contiguous() for name, value in model.state_dict().items()}
-    for index, state in optimizer.state_dict()["state"].items():
-        for key in ADAM_STATE:
-            tensors[f"optim.{index}.{key}"] = torch.as_tensor(state[key]).detach().cpu().reshape(-1).contiguous()
+    for prefix, optimizer in optimizers.items():
+        for index, state in optimizer.state_dict()["state"].items():
+            for key in ADAM_STATE:
+                tensors[f"{prefix}.{index}.{key}"] = torch.as_tensor(state[key]).detach().cpu().reshape(-1).contiguous()
     tensors["rng.cpu"] = torch.get_rng_state()
     device = next(model.parameters()).device
     if device.type == "cuda":   # dropout on the GPU draws from the device's generator
@@ -50,23 +54,25 @@ def load_checkpoint(run_dir: Path) -> tuple[dict, dict]:
     return tensors, info
 
 
-def restore(tensors: dict, model: torch.nn.Module, optimizer: torch.optim.Optimizer, path: Path) -> None:
-    """Load model weights, Adam state and the RNG states (CPU, and CUDA when saved on CUDA) from ``tensors``."""
+def restore(tensors: dict, model: torch.nn.Module, optimizers: dict[str, torch.optim.Optimizer], path: Path) -> None:
+    """Load model weights, the Adam states (prefix -> optimiser, as saved) and the RNG states (CPU, and CUDA
+    when saved on CUDA) from ``tensors``."""
     weights = {name[len("model."):]: value for name, value in tensors.items() if name.startswith("model.")}
     try:
         model.load_state_dict(weights, strict=True)
     except RuntimeError as error:
         raise UserError(f"{path}: checkpoint does not fit the model ({str(error).splitlines()[0]})",
                         "resume with the config the run was started with") from None
-    state = optimizer.state_dict()
     device = next(model.parameters()).device
-    for index, param in enumerate(p for group in optimizer.param_groups for p in group["params"]):
-        if f"optim.{index}.exp_avg" in tensors:
-            state["state"][index] = {
-                "step": tensors[f"optim.{index}.step"].reshape(()).clone(),
-                "exp_avg": tensors[f"optim.{index}.exp_avg"].reshape(param.shape).to(device),
-                "exp_avg_sq": tensors[f"optim.{index}.exp_avg_sq"].reshape(param.shape).to(device)}
-    optimizer.load_state_dict(state)
+    for prefix, optimizer in optimizers.items():
+        state = optimizer.state_dict()
+        for index, param in enumerate(p for group in optimizer.param_groups for p in group["params"]):
+            if f"{prefix}.{index}.exp_avg" in tensors:
+                state["state"][index] = {
+                    "step": tensors[f"{prefix}.{index}.step"].reshape(()).clone(),
+                    "exp_avg": tensors[f"{prefix}.{index}.exp_avg"].reshape(param.shape).to(device),
+                    "exp_avg_sq": tensors[f"{prefix}.{index}.exp_avg_sq"].reshape(param.shape).to(device)}
+        optimizer.load_state_dict(state)
     torch.set_rng_state(tensors["rng.cpu"])
     if "rng.cuda" in tensors and device.type == "cuda":
         torch.cuda.set_rng_state(tensors["rng.cuda"], device)

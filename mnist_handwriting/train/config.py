@@ -36,6 +36,8 @@ class TrainConfig:
     aux_angle: float = 0.0              # weight of 1 - mean cosine between consecutive segments (note: 0.01)
     human_pretrain_steps: int = 0       # supervised steps on the 32 human samples before training (note: 100)
     human_every: int = 0                # one human-sample step after every N reconstruction steps; 0 = never (note: 1)
+    human_lr: float = 0.0               # Adam rate of the human-sample steps, own Adam state (repository: 0.0005); 0 = lr, shared
+    reshuffle: bool = True              # a new order of the training digits every epoch; false = one shuffle (repository)
     subset: int = 0                     # train on the first N training digits only; 0 = all 60,000
     max_steps: int = 0                  # stop after this many reconstruction steps in total; 0 = full schedule
     eval_digits: int = 10000            # test digits for the final reconstruction MSE; 0 = skip
@@ -68,7 +70,7 @@ class TrainConfig:
         for name in ("batch_size", "epochs", "log_every", "paired_every"):
             if getattr(self, name) < 1:
                 raise UserError(f"{name} = {getattr(self, name)!r} is invalid", "use a positive integer")
-        for name in ("aux_distance", "aux_angle", "human_pretrain_steps", "human_every", "subset", "max_steps",
+        for name in ("aux_distance", "aux_angle", "human_lr", "human_pretrain_steps", "human_every", "subset", "max_steps",
                      "eval_digits", "paired_batch", "paired_pretrain_steps", "point_weight", "dtw_weight",
                      "pen_weight", "paired_recon", "augment_copies", "augment_affine", "augment_width", "augment_noise"):
             if getattr(self, name) < 0:

@@ -48,15 +48,17 @@ def steps_per_epoch(digits: int, batch_size: int) -> int:
     return max(1, digits // batch_size)
 
 
-def batch_indices(step: int, digits: int, batch_size: int, seed: int, rank: int = 0, world: int = 1) -> torch.Tensor:
+def batch_indices(step: int, digits: int, batch_size: int, seed: int, rank: int = 0, world: int = 1,
+                  reshuffle: bool = True) -> torch.Tensor:
     """Indices ``(batch_size / world,)`` of this process's share of global step ``step``.
 
-    Each epoch is a fresh permutation drawn from ``(seed, epoch)`` alone, so any step can be
-    recomputed after a resume without replaying earlier ones.
+    Each epoch is a fresh permutation drawn from ``(seed, epoch)`` alone (with ``reshuffle=False``,
+    every epoch repeats the first one's), so any step can be recomputed after a resume without
+    replaying earlier ones.
     """
     per_epoch = steps_per_epoch(digits, batch_size)
     epoch, within = divmod(step, per_epoch)
-    generator = torch.Generator().manual_seed(seed * 100_003 + epoch)
+    generator = torch.Generator().manual_seed(seed * 100_003 + (epoch if reshuffle else 0))
     order = torch.randperm(digits, generator=generator)
     start = within * batch_size
     return order[start:start + batch_size][rank::world]

@@ -1,0 +1,86 @@
+"""The per-digit model as the note's repository builds it: one LSTM whose units the label splits among the classes.
+
+The repository (Grzego/mnist-handwriting-dataset, ``train.py``) runs three LSTM layers of 640
+units and multiplies the outputs of layers 1 and 2 by the one-hot label tiled 64 times, so
+unit ``j`` belongs to class ``j mod 10`` and only the label's 64 units pass on to the next
+layer. Every layer also reads the label and the previous point. What the mask leaves alone:
+each layer's recurrence runs over all of its units, layer 1 reads the image into all of
+them, and the last layer's projection to the point reads all of its units. So this is one
+3x640 network in which the label picks the units that carry information upwards, not ten
+separate 3x64 models (:class:`~.ensemble.DigitEnsemble`, the note's text): about twelve
+times the parameters and six times the work of the routed ensemble.
+
+Parameters are stored per block of TensorFlow's ``[input; recurrent] -> 4H`` kernels; the
+image + label part of layer 1 and the label part of layers 2.. are constant over the T steps
+and computed once per sequence.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from .handwriting_lstm import (CLASSES, IMAGE_FEATURES, ModelConfig, PointModel, activate, check_inputs,
+                               init_lstm_, init_projection_, lstm_update, model_inputs)
+
+
+def class_mask(onehot: torch.Tensor, hidden: int) -> torch.Tensor:
+    """``onehot: (B, 10)`` -> ``(B, hidden)``: 1 on the units of the sample's class (unit j is class j mod 10)."""
+    return onehot.repeat(1, hidden // CLASSES)
+
+
+class MaskedLSTM(PointModel):
+    """Stacked LSTMs of ``config.hidden`` units (640 in the repository), the label masking what passes between layers."""
+
+    def __init__(self, config: ModelConfig):
+        super().__init__()
+        self.config = config.validate()
+        hidden, layers = config.hidden, config.layers
+        self.static = nn.Parameter(torch.empty(IMAGE_FEATURES + CLASSES, 4 * hidden))   # layer 1: image, label
+        self.label = nn.Parameter(torch.empty(layers - 1, CLASSES, 4 * hidden))         # layers 2..: label
+        # step: [previous point, masked layer input (layers 2..), recurrent state] -> gates.
+        recurrent = [3 if k == layers - 1 else hidden for k in range(layers)]
+        inputs = [3] + [3 + hidden] * (layers - 1)
+        self.step = nn.ParameterList(
+            nn.Parameter(torch.empty(inputs[k] + recurrent[k], 4 * hidden)) for k in range(layers))
+        self.bias = nn.Parameter(torch.empty(layers, 4 * hidden))
+        self.projection = nn.Parameter(torch.empty(hidden, 3))
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        hidden, init = self.config.hidden, self.config.init
+        rows = [len(weight) + (IMAGE_FEATURES + CLASSES if k == 0 else CLASSES) for k, weight in enumerate(self.step)]
+        init_lstm_(self.static, self.bias[0], hidden, init, rows[0])
+        for k, weight in enumerate(self.step):
+            init_lstm_(weight, self.bias[k], hidden, init, rows[k])
+            if k:
+                init_lstm_(self.label[k - 1], self.bias[k], hidden, init, rows[k])
+        init_projection_(self.projection, hidden, init)
+
+    def forward(self, images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """``images: (B, 28, 28)`` in [0, 1], ``labels: (B,)`` -> ``raw: (B, T, 3)``."""
+        check_inputs(images, labels, self.projection.dtype)
+        config = self.config
+        batch, hidden, last = len(images), config.hidden, config.layers - 1
+        inputs = model_inputs(images, labels, config.input_blur)
+        onehot = inputs[:, IMAGE_FEATURES:]
+        mask = class_mask(onehot, hidden)
+        constant = [torch.addmm(self.bias[0], inputs, self.static)]
+        constant += [torch.addmm(self.bias[k], onehot, self.label[k - 1]) for k in range(1, config.layers)]
+        zeros = images.new_zeros(batch, hidden)
+        cells = [zeros] * config.layers
+        states = [zeros] * last + [images.new_zeros(batch, 3)]
+        previous = images.new_zeros(batch, 3)
+        outputs = []
+        for _ in range(config.points):
+            x = None
+            for k in range(config.layers):
+                if k:
+                    x = nn.functional.dropout(x * mask, config.dropout, self.training)
+                joined = torch.cat([previous, states[k]] if k == 0 else [previous, x, states[k]], dim=1)
+                out, cells[k] = lstm_update(torch.addmm(constant[k], joined, self.step[k]), cells[k])
+                states[k] = out @ self.projection if k == last else out
+                x = states[k]
+            raw, previous = activate(x, config.third_activation, config.feedback)
+            outputs.append(raw)
+        return torch.stack(outputs, dim=1)
