@@ -8,7 +8,6 @@ import torch
 from mnist_handwriting.errors import UserError
 from mnist_handwriting.models import MaskedLSTM, ModelConfig, build_model
 from mnist_handwriting.models.handwriting_lstm import lstm_update
-from mnist_handwriting.models.masked import class_mask
 
 
 def small(**changes):
@@ -51,10 +50,18 @@ def test_forward_equals_the_repository_cell_equations():
     torch.testing.assert_close(model(images, labels), repository_forward(model, images, labels))
 
 
-def test_unit_j_belongs_to_class_j_mod_10():
-    mask = class_mask(torch.nn.functional.one_hot(torch.tensor([3, 7]), 10).float(), 30)
-    assert mask[0].nonzero().flatten().tolist() == [3, 13, 23]
-    assert mask[1].nonzero().flatten().tolist() == [7, 17, 27]
+@pytest.mark.parametrize("labels", [[3, 3, 3, 3], [0, 9, 9, 5, 1, 0], [7]])
+def test_routed_input_equals_the_mask_in_values_and_gradients(labels):
+    torch.manual_seed(4)
+    model = small()
+    images, _ = batch(len(labels))
+    labels = torch.tensor(labels)
+    ours = model(images, labels)
+    grads = torch.autograd.grad(ours.sum(), list(model.parameters()))
+    theirs = repository_forward(model, images, labels)
+    torch.testing.assert_close(ours, theirs)
+    for mine, reference in zip(grads, torch.autograd.grad(theirs.sum(), list(model.parameters()))):
+        torch.testing.assert_close(mine, reference)
 
 
 def test_other_classes_units_pass_nothing_upwards_but_share_the_recurrence():

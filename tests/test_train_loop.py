@@ -46,7 +46,7 @@ def test_every_preset_reduces_its_losses_on_a_fixed_batch(name):
         make_rasteriser(config.model.rasteriser)
     except (ValueError, UserError) as error:   # the learned line model's weights may not be shipped yet
         pytest.skip(f"rasteriser {config.model.rasteriser} unavailable: {error}")
-    small = "model.hidden=8" if config.model.kind == "ensemble" else "model.hidden=32"
+    small = {"ensemble": "model.hidden=8", "masked": "model.hidden=20"}.get(config.model.kind, "model.hidden=32")
     config = apply_overrides(config, TINY + [small, "lr=0.01"])
     torch.manual_seed(0)
     images, labels, trajectories = synthetic_digits()
