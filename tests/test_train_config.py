@@ -12,8 +12,8 @@ from mnist_handwriting.train.config import PRESETS, apply_file, apply_overrides,
 def test_presets_follow_the_note():
     notes = [name for name in PRESETS if name.startswith("note-")]
     assert notes == ["note-learned-line", "note-soft-line", "note-dropout", "note-max", "note-aux-losses",
-                     "note-ensemble", "note-best"]
-    for name in notes:
+                     "note-ensemble", "note-best", "note-repository"]
+    for name in notes[:-1]:
         config = PRESETS[name].validate()
         assert (config.lr, config.batch_size, config.epochs) == (0.0005, 64, 5), name
     best = PRESETS["note-best"]
@@ -22,6 +22,15 @@ def test_presets_follow_the_note():
     assert PRESETS["note-soft-line"].model.hidden == 512 and PRESETS["note-max"].model.compositing == "max"
     assert PRESETS["note-learned-line"].model.rasteriser == "learned-line"
     assert PRESETS["note-dropout"].model.dropout > 0
+
+
+def test_the_repository_preset_is_its_train_py():
+    config = PRESETS["note-repository"].validate()
+    assert (config.model.kind, config.model.hidden, config.model.layers, config.model.third_activation) == \
+        ("masked", 640, 3, "exp")
+    assert (config.model.init, config.model.feedback) == ("tensorflow", "raw")
+    assert (config.lr, config.human_lr, config.reshuffle, config.batch_size, config.epochs) == (0.001, 0.0005, False, 64, 5)
+    assert (config.aux_distance, config.aux_angle, config.human_pretrain_steps, config.human_every) == (0.01, 0.01, 100, 1)
 
 
 def test_preset_returns_a_copy():
