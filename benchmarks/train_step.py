@@ -99,10 +99,10 @@ def main() -> None:
             (f" (+ {config.paired_batch} paired human digits)" if config.paired_batch else "")
         print(f"{name:18} {ms:8.1f} ms/step{extra}")
     config = preset("note-ensemble")
-    for mode in ("routed", "masked"):
+    for mode in ("routed", "all-ten"):   # all-ten: every sample through all ten models, outputs masked
         torch.manual_seed(0)
         model = build_model(config.model).to(device)
-        if mode == "masked":
+        if mode == "all-ten":
             model.forward = model.masked_forward
         trainer = Trainer(config, model, device)
         print(f"ensemble {mode:9} {time_steps(trainer, images, labels, args.repeats):8.1f} ms/step")

@@ -1,4 +1,4 @@
-"""DigitEnsemble: routed computation equals the note's masked 640-unit one; classes are independent."""
+"""DigitEnsemble: routed computation equals running all ten models and masking; classes are independent."""
 
 import pytest
 import torch

@@ -57,6 +57,8 @@ def run(args: argparse.Namespace) -> None:
                 human = (f"pendigits writers 1-{24 - preset.paired_holdout} paired (point {preset.point_weight}, "
                          f"soft-DTW {preset.dtw_weight}, pen {preset.pen_weight}), 1 per {preset.paired_every}")
             start = f", from {preset.init_model}" if preset.init_model else ""
+            rates = f"lr={preset.lr}" + (f" (human {preset.human_lr}, own Adam)" if preset.human_lr else "")
+            start += f", {rates}, init={model.init}, feedback={model.feedback}" + ("" if preset.reshuffle else ", one shuffle")
             print(f"{name:18} {model.kind} {model.layers}x{model.hidden}, third={model.third_activation}, "
                   f"{model.rasteriser}/{model.compositing}, dropout={model.dropout}, "
                   f"aux={preset.aux_distance}/{preset.aux_angle}, {human}{start}")

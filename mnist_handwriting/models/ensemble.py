@@ -1,13 +1,14 @@
-"""The note's best model: one small LSTM per digit class (note, "Separate model for each digit").
+"""The note's best model as its text describes it: one small LSTM per digit class (note, "Separate model for each digit").
 
 Per class: ``config.layers`` LSTM layers of ``config.hidden`` units (64 in the note), the
 last projecting to 3; every layer (not just the first) also receives the previous point
 and the one-hot label. The weights of the ten models are stacked on a leading class axis.
 
-The note's code ran one 640-unit model and masked it, ten times the work. Here the batch is
-regrouped by class once per sequence (each class's samples in one padded group) and every
-step is one batched matmul of each group with its own class's weights only.
-:meth:`masked_forward` keeps the all-classes computation as the reference it must equal.
+The batch is regrouped by class once per sequence (each class's samples in one padded group)
+and every step is one batched matmul of each group with its own class's weights only.
+:meth:`masked_forward` runs all ten models on every sample and masks the outputs by the
+label: the reference the routed computation must equal. This is *not* the note's repository,
+whose 640-unit layers share their recurrence across the classes (:mod:`.masked`).
 """
 
 from __future__ import annotations
@@ -95,7 +96,7 @@ class DigitEnsemble(PointModel):
         return torch.stack(outputs, dim=2).view(CLASSES * group, config.points, 3)[slot]
 
     def masked_forward(self, images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        """The note's computation: all ten models on every sample, outputs masked by label.
+        """All ten models on every sample, outputs masked by label (the ten separate models' plain computation).
 
         Ten times the work of :meth:`forward`; kept as its reference (tests, benchmark).
         No dropout. ``images: (B, 28, 28)``, ``labels: (B,)`` -> ``raw: (B, T, 3)``.
