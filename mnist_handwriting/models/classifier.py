@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import json
 import math
 import os
 from dataclasses import dataclass
@@ -20,16 +19,15 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from safetensors.torch import save_file
 from torch import nn
 from tqdm import tqdm
 
 from ..errors import UserError
-from ..paths import WEIGHTS_DIR, atomic_write
-from ..safeweights import check_tensors, read_weights
+from ..paths import WEIGHTS_DIR
+from ..safeweights import check_tensors, read_weights, save_weights
 from ..strokes import PIXELS
 
-FORMAT = "mnist-handwriting-classifier/1"
+KIND = "classifier"
 NAME = "classifier"
 
 
@@ -165,19 +163,12 @@ def train_classifier(images: np.ndarray, labels: np.ndarray, test_images: np.nda
 
 
 def save_classifier(model: DigitClassifier, folder: str | os.PathLike, *, metrics: dict, train: TrainConfig,
-                    command: str) -> Path:
-    """Write ``classifier.safetensors`` and ``classifier.json`` (config, metrics, command, date) into ``folder``."""
-    folder = Path(folder)
-    info = {"format": FORMAT, "config": dataclasses.asdict(model.config), "train": dataclasses.asdict(train),
-            "metrics": metrics, "command": command,
-            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
-    path = folder / f"{NAME}.safetensors"
-    tensors = {name: value.detach().to("cpu", torch.float32).contiguous() for name, value in model.state_dict().items()}
-    with atomic_write(path) as temp:
-        save_file(tensors, str(temp), metadata={key: json.dumps(value) for key, value in info.items()})
-    with atomic_write(path.with_suffix(".json")) as temp:
-        temp.write_text(json.dumps(info, indent=2) + "\n")
-    return path
+                    command: str, machine: str | None = None) -> Path:
+    """Write ``classifier.safetensors`` and ``classifier.json`` (config, train, metrics, command, date, machine)
+    into ``folder``; return the weights path."""
+    return save_weights(Path(folder) / f"{NAME}.safetensors", model.state_dict(), kind=KIND,
+                        config=dataclasses.asdict(model.config), train=dataclasses.asdict(train), metrics=metrics,
+                        command=command, machine=machine, dtype=torch.float32)
 
 
 def load_classifier(device: str | torch.device = "cpu", path: str | os.PathLike | None = None) -> DigitClassifier:
@@ -188,16 +179,10 @@ def load_classifier(device: str | torch.device = "cpu", path: str | os.PathLike 
     """
     path = Path(path).expanduser() if path else WEIGHTS_DIR / f"{NAME}.safetensors"
     fix = "retrain it with `mnist-handwriting train-classifier`, or reinstall the package"
-    if not path.is_file():
-        raise UserError(f"classifier weights not found: {path}", fix)
-    tensors, metadata = read_weights(path, "classifier weights", fix)
-    # The format is stored JSON-encoded; a handwriting model stores its format as plain text.
-    if metadata.get("format") != json.dumps(FORMAT):
-        raise UserError(f"{path} is not a legibility classifier (format {metadata.get('format')!r})", fix)
+    tensors, info = read_weights(path, KIND, fix)
     try:
-        config = ClassifierConfig(**{k: tuple(v) if isinstance(v, list) else v
-                                     for k, v in json.loads(metadata["config"]).items()})
-    except (KeyError, TypeError, ValueError) as error:
+        config = ClassifierConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in info["config"].items()})
+    except (TypeError, ValueError) as error:
         raise UserError(f"{path}: unreadable classifier config ({error})", fix) from None
     model = DigitClassifier(config)
     model.load_state_dict(check_tensors(tensors, model, path, "classifier weights", fix), strict=True)

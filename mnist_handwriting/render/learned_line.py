@@ -23,14 +23,15 @@ from torch.nn import functional as F
 from tqdm import tqdm
 
 from ..errors import UserError
-from ..paths import WEIGHTS_DIR, atomic_write, require_file
-from ..safeweights import check_tensors, read_weights
+from ..paths import WEIGHTS_DIR
+from ..safeweights import check_tensors, read_weights, save_weights
 from ..strokes import PIXELS
 from .base import Rasteriser
 from .exact import draw_trajectory
 from .geometry import check_points
 
 WEIGHTS_NAME = "learned-line"
+KIND = "line-model"
 NOTE_IMAGES = 1_600_000
 PEN_UP_PROBABILITY = 0.2
 SOFT_PEN_FRACTION = 0.4
@@ -175,24 +176,23 @@ def train_line_model(images: int = NOTE_IMAGES, batch_size: int = 64, lr: float 
 
 
 def save_line_model(model: LineModel, path: str | os.PathLike, dtype: torch.dtype = torch.float16,
-                    rank: int | None = None) -> None:
-    """Write the weights as safetensors (``dtype`` storage; float16 halves the ~20 MB of float32).
+                    rank: int | None = None, *, config: dict | None = None, metrics: dict | None = None,
+                    command: str = "", machine: str | None = None) -> None:
+    """Write the weights as safetensors (``dtype`` storage; float16 halves the ~20 MB of float32)
+    with the description of :mod:`mnist_handwriting.safeweights` and its ``.json`` side file.
 
     ``rank``: store the 784 -> 6272 dense weight (99.9% of the parameters) as its truncated
     SVD, ``d2.weight.left: (6272, rank)`` @ ``d2.weight.right: (rank, 784)``; the loader
-    multiplies them back.
+    multiplies them back. ``config``: the settings that made it (training and storage).
     """
-    from safetensors.torch import save_file
-
     tensors = {name: value.detach().float().cpu() for name, value in model.state_dict().items()}
     if rank is not None:
         if not 1 <= rank <= min(tensors[FACTORED].shape):
             raise ValueError(f"rank must be in [1, {min(tensors[FACTORED].shape)}], got {rank}")
         u, singular, vh = torch.linalg.svd(tensors.pop(FACTORED), full_matrices=False)
         tensors[FACTORED + ".left"], tensors[FACTORED + ".right"] = u[:, :rank] * singular[:rank], vh[:rank]
-    tensors = {name: value.to(dtype).contiguous() for name, value in tensors.items()}
-    with atomic_write(path) as temp:
-        save_file(tensors, str(temp), metadata={"format": "mnist-handwriting LineModel"})
+    save_weights(path, tensors, kind=KIND, config=config or {}, metrics=metrics or {}, command=command,
+                 machine=machine, dtype=dtype)
 
 
 def _unfactor(tensors: dict[str, torch.Tensor], path: Path) -> None:
@@ -212,8 +212,8 @@ def load_line_model(path: str | os.PathLike | None = None, device: torch.device 
     Default: the shipped ``weights/learned-line.safetensors``. A factored dense weight is
     multiplied back (:func:`save_line_model`). Missing, extra or misshapen keys, non-finite values or an unreadable file raise ``UserError`` naming the file.
     """
-    path = require_file(path or WEIGHTS_DIR / f"{WEIGHTS_NAME}.safetensors", "line model weights", FIX)
-    tensors, _ = read_weights(path, "line model weights", FIX)
+    path = Path(path or WEIGHTS_DIR / f"{WEIGHTS_NAME}.safetensors")
+    tensors, _ = read_weights(path, KIND, FIX)
     _unfactor(tensors, path)
     model = LineModel()
     model.load_state_dict(check_tensors(tensors, model, path, "line model weights", FIX))
@@ -251,20 +251,3 @@ def line_model_figure(model: LineModel, count: int = 12):
     with torch.no_grad():
         drawn = model(segments.to(next(model.parameters()).device)).float().cpu().numpy()
     return image_grid([drawn, exact_segment_images(segments).numpy()], ["learned line", "exact"])
-
-
-def line_model_record(config: dict, metrics: dict, command: str) -> dict:
-    """The JSON written next to trained weights: config, metrics, producing command, date, machine."""
-    import datetime
-    import platform
-
-    return {
-        "model": "LineModel (the note's dense 784 -> dense 6272 -> conv 5x5x16 -> conv 3x3x1)",
-        "config": config,
-        "metrics": metrics,
-        "command": command,
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "machine": {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
-                    "cpu_count": os.cpu_count(), "torch": torch.__version__,
-                    "threads": torch.get_num_threads()},
-    }

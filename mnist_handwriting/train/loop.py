@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import platform
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +29,7 @@ from ..models.registry import save_model
 from ..paths import atomic_write
 from ..render import make_rasteriser
 from ..render.base import composite
+from ..safeweights import describe_machine
 from . import config as configs
 from .checkpoint import load_checkpoint, restore, save_checkpoint
 from .data import Digits, HumanSamples, batch_indices, steps_per_epoch
@@ -338,7 +338,7 @@ def train(config: configs.TrainConfig, out_dir: str | Path, *, device="cpu", see
 def _finish(trainer: Trainer, out_dir: Path, eval_set: Digits, is_test: bool, log: RunLog, command: str,
             step: int, summary: dict, validation=None) -> dict:
     """Evaluate, write the model with its metrics and the sample PNG; return the metrics."""
-    metrics = dict(summary, train_config=configs.to_dict(trainer.config), machine=machine(trainer.device))
+    metrics = dict(summary)
     dtype = getattr(torch, trainer.config.save_dtype)
     if dtype != torch.float32:   # evaluate the weights as they will be stored
         with torch.no_grad():
@@ -352,7 +352,8 @@ def _finish(trainer: Trainer, out_dir: Path, eval_set: Digits, is_test: bool, lo
         metrics["paired_validation"] = human_validation(trainer.model, validation, trainer.device)
         metrics["paired_validation_digits"] = len(validation)
         log.write({"phase": "eval", "step": step, **{f"val_{k}": v for k, v in metrics["paired_validation"].items()}})
-    save_model(trainer.model, out_dir / MODEL_FILE, metrics=metrics, command=command, dtype=dtype)
+    save_model(trainer.model, out_dir / MODEL_FILE, metrics=metrics, command=command, dtype=dtype,
+               train=configs.to_dict(trainer.config), machine=describe_machine(trainer.device))
     sample = Digits(eval_set.images[:SAMPLE_DIGITS], eval_set.labels[:SAMPLE_DIGITS])
     trainer.model.eval()
     with torch.no_grad():
@@ -362,12 +363,6 @@ def _finish(trainer: Trainer, out_dir: Path, eval_set: Digits, is_test: bool, lo
     log.image("samples", reconstruction_grid(sample.images, rendered), step)
     return {key: value for key, value in metrics.items()
             if key in ("test_mse", "test_digits", "paired_validation", "paired_validation_digits")}
-
-
-def machine(device: torch.device) -> str:
-    """One line naming the hardware and software a run used."""
-    name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"cpu x{os.cpu_count()}"
-    return f"{platform.node()} {platform.machine()} {name}, torch {torch.__version__}, {torch.get_num_threads()} threads"
 
 
 __all__ = ["Trainer", "train", "MODEL_FILE", "CONFIG_FILE", "LOG_FILE", "SAMPLES_FILE"]
