@@ -8,8 +8,8 @@ import torch
 from safetensors.torch import save_file
 
 from mnist_handwriting.errors import UserError
-from mnist_handwriting.models.classifier import (
-    DigitClassifier, TrainConfig, accuracy, augment, load_classifier, predict, save_classifier, train_classifier)
+from mnist_handwriting.models.classifier import DigitClassifier, accuracy, load_classifier, predict, save_classifier
+from mnist_handwriting.train.classifier import TrainConfig, augment, train_classifier
 from weights_files import rewrite_weights
 
 

@@ -12,9 +12,9 @@ from mnist_handwriting.errors import UserError
 from mnist_handwriting.paths import WEIGHTS_DIR
 from mnist_handwriting.render import LearnedLineRasteriser, make_rasteriser
 from mnist_handwriting.render.exact import draw_trajectory
-from mnist_handwriting.render.learned_line import (LineModel, evaluate_line_model, exact_segment_images,
-                                                   held_out_segments, load_line_model, random_segments,
-                                                   save_line_model, train_line_model)
+from mnist_handwriting.render.learned_line import LineModel, load_line_model
+from mnist_handwriting.train.line_model import (evaluate_line_model, exact_segment_images, held_out_segments,
+                                                random_segments, save_line_model, train_line_model)
 
 SHIPPED = WEIGHTS_DIR / "learned-line.safetensors"
 

@@ -45,8 +45,10 @@ def run(args: argparse.Namespace) -> None:
 
     from ..errors import UserError
     from ..paths import atomic_write
-    from ..render.learned_line import (WEIGHTS_NAME, evaluate_line_model, held_out_segments, line_model_figure,
-                                       load_line_model, save_line_model, train_line_model)
+    from ..render.learned_line import WEIGHTS_NAME, load_line_model
+    from ..train.line_model import (comparison_segments, evaluate_line_model, held_out_segments, save_line_model,
+                                    train_line_model)
+    from ..viz.images import image_grid
     from ..safeweights import describe_machine
 
     if (min(args.images, args.batch_size, args.held_out) < 1 or args.lr <= 0
@@ -78,7 +80,7 @@ def run(args: argparse.Namespace) -> None:
     save_line_model(model, weights, dtype, args.rank, metrics=metrics, **description)
     figure = Path(args.figure) if args.figure else out / f"{WEIGHTS_NAME}.png"
     with atomic_write(figure) as temp:
-        line_model_figure(model).save(temp, format="PNG")
+        image_grid(list(comparison_segments(model)), ["learned line", "exact"]).save(temp, format="PNG")
     held = metrics["held_out_as_stored"]
     print(f"wrote {weights} ({metrics['weights_bytes'] / 1e6:.1f} MB), {out / (WEIGHTS_NAME + '.json')}, {figure}")
     print(f"held-out: MSE {held['mse']:.5f}, IoU {held['iou_pen_down']:.3f}, peak ink at pen value 0.5 "

@@ -30,13 +30,13 @@ from ..paths import atomic_write
 from ..render import make_rasteriser
 from ..render.base import composite
 from ..safeweights import describe_machine
+from ..viz.images import reconstruction_grid, save_reconstructions
 from . import config as configs
 from .checkpoint import load_checkpoint, restore, save_checkpoint
 from .data import Digits, HumanSamples, batch_indices, steps_per_epoch
 from .losses import (angle_loss, distance_loss, human_loss, pen_loss, point_loss, reconstruction_loss,
                      soft_dtw_divergence)
 from .paired import PairedHuman, human_validation, load_paired
-from .samples import reconstruction_grid, save_reconstructions
 
 MODEL_FILE = "model.safetensors"
 CONFIG_FILE = "config.json"
