@@ -6,7 +6,8 @@ import argparse
 from pathlib import Path
 
 from ..convert import convert_images, load_converter
-from ..draw import OUTPUT_SUFFIXES, choose_labels, read_digit_images, save_drawing
+from ..draw import choose_labels, read_digit_images, save_drawing
+from ..export.outputs import OUTPUT_SUFFIXES
 from ..paths import output_path
 from ..viz.animate import check_fps
 from .common import add_model_options, converter_spec, torch_device

@@ -8,7 +8,9 @@ from ..convert import load_converter
 from ..errors import UserError
 from ..paths import output_path
 from ..viz.animate import check_fps
-from ..write import OUTPUT_SUFFIXES, DigitPool, check_text, random_numbers, save_writing, write_text
+from ..export.numbers import save_writing
+from ..export.outputs import OUTPUT_SUFFIXES
+from ..write import DigitPool, check_text, random_numbers, write_text
 from .common import add_data_options, add_model_options, converter_spec, torch_device
 
 
