@@ -120,7 +120,7 @@ def convert_images(converter, images: np.ndarray, labels: np.ndarray, batch_size
                    progress: bool = True) -> np.ndarray:
     """Convert ``images: (N, 28, 28) uint8`` with ``labels: (N,)`` into ``points: (N, T, 3)``, batch by batch."""
     if batch_size < 1:
-        raise UserError(f"batch size {batch_size} is not positive", "use --batch-size 1 or more")
+        raise UserError(f"batch size {batch_size} is not positive", "use a 'batch_size' of 1 or more", "batch_size")
     parts = []
     with tqdm(total=len(images), unit="digit", disable=None if progress else True, desc=converter.name) as bar:
         for start in range(0, len(images), batch_size):
@@ -147,6 +147,6 @@ def dataset_images(name: str, data_dir=None, cache_dir=None) -> tuple[np.ndarray
     try:
         splits = [load_thinned_mnist(split, data_dir, cache_dir) for split in THINNED_SPLITS[name]]
     except UserError as error:
-        raise UserError(error.problem, f"{error.fix}; or use --dataset raw-{name} after "
-                                       "`mnist-handwriting data download-mnist`") from None
+        raise UserError(error.problem, f"{error.fix}; or choose 'dataset' raw-{name} after "
+                                       "`mnist-handwriting data download-mnist`", ("data_dir", "dataset")) from None
     return np.concatenate([s.images for s in splits]), np.concatenate([s.labels for s in splits])

@@ -44,8 +44,9 @@ def choose_labels(images: np.ndarray, given: list[int] | None, device="cpu", cla
     """
     if given:
         if len(given) not in (1, len(images)):
-            raise UserError(f"{len(given)} labels for {len(images)} images", "give one --label for all, or one per image")
-        values = check_labels(np.resize(np.asarray(given), len(images)), len(images), "--label")
+            raise UserError(f"{len(given)} labels for {len(images)} images", "give one of the 'labels' for all, or one per image",
+                            "labels")
+        values = check_labels(np.resize(np.asarray(given), len(images)), len(images), "labels")
         return Labels(values, False, np.ones(len(images), np.float32))
     from .models.classifier import load_classifier, predict
 

@@ -169,7 +169,7 @@ def _convert(converter, pool: DigitPool, indices: list[int], batch_size: int = 1
 
 def _pick_all(text: str, pool: DigitPool, rng: np.random.Generator, style: int | None) -> list[int]:
     if style is not None and style < 0:
-        raise UserError(f"style {style} is negative", "use --style 0 or more")
+        raise UserError(f"style {style} is negative", "use a 'style' of 0 or more", "style")
     return [pool.pick(int(c), rng, style) for c in text if c in DIGITS]
 
 
@@ -189,10 +189,10 @@ def random_texts(count: int, rng: np.random.Generator, min_digits: int = 1, max_
     With probability ``punctuation`` a number gets one separator (``. , - / :``) inside it.
     """
     if count < 1:
-        raise UserError(f"cannot make {count} random numbers", "use --random-numbers 1 or more")
+        raise UserError(f"cannot make {count} random numbers", "ask for a 'count' of 1 or more", "count")
     if not 1 <= min_digits <= max_digits <= MAX_CHARACTERS // 2:
         raise UserError(f"digit counts {min_digits}..{max_digits} are not a valid range",
-                        f"use 1 <= --min-digits <= --max-digits <= {MAX_CHARACTERS // 2}")
+                        f"use 1 <= 'min_digits' <= 'max_digits' <= {MAX_CHARACTERS // 2}", ("min_digits", "max_digits"))
     if not 0 <= punctuation <= 1:
         raise UserError(f"punctuation probability {punctuation} is outside [0, 1]", "use a value between 0 and 1")
     texts = []

@@ -29,14 +29,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="also write an animation of the drawing (default: next to --out, with .gif)")
     parser.add_argument("--fps", type=int, default=10, help="animation frames per second (default: 10)")
     add_model_options(parser)
-    parser.set_defaults(func=run)
+    parser.set_defaults(func=run, parameter_flags={"labels": "--label"})
 
 
 def run(args: argparse.Namespace) -> None:
     device = torch_device(args.device)
     first = Path(args.images[0])
     out = output_path(args.out or (f"{first.stem}.svg" if len(args.images) == 1 else "strokes.json"))
-    gif = output_path(args.gif) if args.gif else (None if out.suffix.lower() == ".gif" else out.with_suffix(".gif"))
+    gif = output_path(args.gif, "gif") if args.gif else (None if out.suffix.lower() == ".gif" else out.with_suffix(".gif"))
     if gif is not None or out.suffix.lower() == ".gif":
         check_fps(args.fps)   # before anything is written
     images = read_digit_images(args.images)

@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> None:
         raise UserError(f"--dev-pen-width {args.dev_pen_width} is outside (0, 8] pixels", "use e.g. 2.5")
     if args.batch_size < 1:
         raise UserError(f"--batch-size {args.batch_size} is not positive", "pass --batch-size 1 or more")
-    outputs = [output_path(path) for path in (args.out, args.table) if path]
+    outputs = [output_path(path, name) for name, path in (("out", args.out), ("table", args.table)) if path]
     device = torch_device(args.device)
     classifier = load_classifier(device, args.classifier)
     reports = {}

@@ -41,7 +41,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     group.add_argument("--batch-size", type=int, default=1024, help="digits converted at once (default: 1024)")
     add_model_options(parser)
     add_data_options(parser)
-    parser.set_defaults(func=run)
+    parser.set_defaults(func=run, parameter_flags={"count": "--random-numbers"})
 
 
 def run(args: argparse.Namespace) -> None:
@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> None:
     if not many:
         check_text(args.text)  # before the slow loading of the model and the digits
     out = output_path(args.out or ("numbers.npz" if many else "number.svg"))
-    gif = output_path(args.gif) if args.gif else None
+    gif = output_path(args.gif, "gif") if args.gif else None
     if gif is not None or out.suffix.lower() == ".gif":
         check_fps(args.fps)   # before anything is written
     converter = load_converter(converter_spec(args), torch_device(args.device), args.points)

@@ -46,7 +46,7 @@ def save_numbers(path: str | os.PathLike, writings: list[Writing]) -> Path:
 
 def load_numbers(path: str | os.PathLike) -> list[Writing]:
     """Read a numbers file written by :func:`save_numbers` (strict: layout and values are checked)."""
-    path = require_file(path, "numbers file", "give the .npz written by `write --out FILE.npz`")
+    path = require_file(path, "numbers file", "give a numbers .npz written by `write`")
     fix = "write it again with `mnist-handwriting write`"
     try:
         with np.load(path, allow_pickle=False) as archive:

@@ -97,7 +97,7 @@ def write(points: np.ndarray, labels: np.ndarray, out: str | os.PathLike, *, spl
 
 def read(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     """Read a file written by :func:`write` back in input order: ``points: (N, T, 3)``, ``labels: (N,)``."""
-    data = read_splits(path, ("labels", "index"), "stroke-3 file", "give the .npz written by `export --format stroke3`")
+    data = read_splits(path, ("labels", "index"), "stroke-3 file", "give the .npz written by the stroke3 exporter")
     drawings = [d for s in SPLITS for d in data[s]]
     index = np.concatenate([data[f"{s}_index"] for s in SPLITS]).astype(np.int64)
     labels = np.concatenate([data[f"{s}_labels"] for s in SPLITS])

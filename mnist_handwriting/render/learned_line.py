@@ -27,7 +27,7 @@ WEIGHTS_NAME = "learned-line"
 KIND = "line-model"
 FACTORED = "d2.weight"
 """The dense weight that may be stored as two factors (``d2.weight.left`` @ ``d2.weight.right``)."""
-FIX = "re-create it with `mnist-handwriting train-renderer --out DIR`, or restore the shipped file from git"
+FIX = "re-create it with `mnist-handwriting train-renderer`, or restore the shipped file from git"
 
 
 class LineModel(nn.Module):

@@ -137,7 +137,7 @@ class Trainer:
 
     def _update(self, loss: torch.Tensor, optimizer: torch.optim.Optimizer | None = None) -> None:
         if not torch.isfinite(loss):
-            raise UserError(f"training diverged (loss = {float(loss)})", "lower --set lr=... or check the config")
+            raise UserError(f"training diverged (loss = {float(loss)})", "lower 'lr' or check the config", "lr")
         optimizer = optimizer or self.optimizer
         optimizer.zero_grad(set_to_none=True)
         loss.backward()

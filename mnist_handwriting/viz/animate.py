@@ -87,7 +87,7 @@ def check_fps(fps: int) -> int:
     """Validate a GIF frame rate (1..50 frames per second)."""
     if not 1 <= fps <= MAX_FPS:
         raise UserError(f"frame rate {fps} is outside 1..{MAX_FPS} frames per second",
-                        "GIF frames last at least 20 ms; choose --fps between 1 and 50")
+                        "GIF frames last at least 20 ms; choose 'fps' between 1 and 50", "fps")
     return fps
 
 
