@@ -11,19 +11,17 @@ batches, so memory stays flat.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 from tqdm import tqdm
 
+from .data.datasets import INPUT_MODES
 from .errors import UserError
 
-INPUT_MODES = ("thinned", "raw", "auto")
-THINNED_SPLITS = {"mnist-train": ("train",), "mnist-test": ("test",), "mnist-all": ("train", "test")}
-DATASETS = (*THINNED_SPLITS, *(f"raw-{name}" for name in THINNED_SPLITS))
-"""``mnist-*``: de Jong's thinned MNIST from the shared data; ``raw-mnist-*``: the official
-MNIST IDX files in the cache (``mnist-handwriting data download-mnist``), thinned by our own
-preprocessing, for machines without the shared data."""
+if TYPE_CHECKING:   # torch loads only when a model is used: `--help` stays fast
+    import torch
+
 TRACE = "trace"
 
 
@@ -61,10 +59,14 @@ class ModelConverter:
 
     def _tensors(self, images: np.ndarray, labels: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
         """uint8 ``images: (B, 28, 28)``, ``labels: (B,)`` -> the model's float32 [0, 1] and int64 inputs on its device."""
+        import torch
+
         pixels = torch.from_numpy(np.asarray(images)).to(self.device, torch.float32).div_(255.0)
         return pixels, torch.from_numpy(np.asarray(labels, np.int64)).to(self.device)
 
     def convert(self, images: np.ndarray, labels: np.ndarray) -> np.ndarray:
+        import torch
+
         pixels, classes = self._tensors(images, labels)
         with torch.inference_mode():
             points = self.model.draw(pixels, classes)
@@ -72,6 +74,8 @@ class ModelConverter:
 
     def reconstruct(self, images: np.ndarray, labels: np.ndarray) -> np.ndarray:
         """What the model was trained to match: its raw points through its own rasteriser, ``(B, 28, 28)``."""
+        import torch
+
         pixels, classes = self._tensors(images, labels)
         with torch.inference_mode():
             raw = self.model(pixels, classes).float()
@@ -87,6 +91,8 @@ def load_converter(spec: str | None = None, device: str | torch.device = "cpu", 
     """
     if spec == TRACE:
         return TraceConverter(count)
+    import torch
+
     from .models.registry import DEFAULT_MODEL, load_model
 
     name = spec or DEFAULT_MODEL
@@ -130,23 +136,3 @@ def convert_images(converter, images: np.ndarray, labels: np.ndarray, batch_size
     if not parts:
         return np.zeros((0, converter.count, 3), np.float32)
     return np.concatenate(parts).astype(np.float32, copy=False)
-
-
-def dataset_images(name: str, data_dir=None, cache_dir=None) -> tuple[np.ndarray, np.ndarray]:
-    """A built-in dataset (see :data:`DATASETS`) as thinned ``images: (N, 28, 28) uint8, labels: (N,)``."""
-    if name not in DATASETS:
-        raise UserError(f"unknown dataset {name!r}", f"use one of {', '.join(DATASETS)}")
-    if name.startswith("raw-"):
-        from .data.idx import load_mnist
-        from .data.preprocess import thin
-
-        parts = [load_mnist(split, cache_dir) for split in THINNED_SPLITS[name.removeprefix("raw-")]]
-        return thin(np.concatenate([images for images, _ in parts])), np.concatenate([labels for _, labels in parts])
-    from .data.stroke_sequences import load_thinned_mnist
-
-    try:
-        splits = [load_thinned_mnist(split, data_dir, cache_dir) for split in THINNED_SPLITS[name]]
-    except UserError as error:
-        raise UserError(error.problem, f"{error.fix}; or choose 'dataset' raw-{name} after "
-                                       "`mnist-handwriting data download-mnist`", ("data_dir", "dataset")) from None
-    return np.concatenate([s.images for s in splits]), np.concatenate([s.labels for s in splits])

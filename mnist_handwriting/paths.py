@@ -14,8 +14,6 @@ import tempfile
 from pathlib import Path
 from typing import Iterator
 
-import numpy as np
-
 from .errors import UserError
 
 DATA_ENV = "MNIST_HANDWRITING_DATA"
@@ -130,4 +128,6 @@ def save_npz(path: str | os.PathLike, compressed: bool = True, **arrays) -> None
     (which would leave the real data beside an empty file at ``path``).
     """
     with atomic_write(path) as temp, open(temp, "wb") as handle:
+        import numpy as np   # lazily: the CLI's --help must not wait for numpy
+
         (np.savez_compressed if compressed else np.savez)(handle, **arrays)

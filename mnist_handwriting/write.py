@@ -81,8 +81,8 @@ class DigitPool:
 
     @classmethod
     def from_dataset(cls, name: str = "mnist-test", data_dir=None, cache_dir=None) -> "DigitPool":
-        """The thinned MNIST split ``name`` (see :func:`mnist_handwriting.convert.dataset_images`)."""
-        from .convert import dataset_images
+        """The thinned MNIST split ``name`` (see :func:`mnist_handwriting.data.datasets.dataset_images`)."""
+        from .data.datasets import dataset_images
 
         return cls(*dataset_images(name, data_dir, cache_dir))
 

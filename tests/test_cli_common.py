@@ -49,3 +49,45 @@ def test_training_parameters_without_a_flag_are_named_as_set_overrides():
     assert cli_message(UserError("training diverged", "lower 'lr' or check the config", "lr"), args) \
         == "training diverged. lower --set lr=... or check the config"
     assert cli_message(UserError("x", "write e.g. lr=0.001 in 'overrides'", "overrides"), args).endswith("in --set")
+
+
+def test_help_loads_neither_torch_nor_numpy():
+    """`mnist-handwriting --help` took about 2 s because every subcommand imported torch at the top (issue 13)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from mnist_handwriting.cli import build_parser; build_parser(); "
+            "print(sorted(m for m in ('torch', 'numpy', 'PIL') if m in sys.modules))")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "[]\n"
+
+
+def test_model_options_are_the_same_everywhere(capsys):
+    from mnist_handwriting.cli import main
+
+    for command in ("convert", "draw", "write", "eval", "serve", "train"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        text = " ".join(capsys.readouterr().out.split())
+        assert "torch device, e.g. cpu, cuda, cuda:1 (default: cpu)" in text
+        assert "(default: None)" not in text
+        if command in ("convert", "write", "eval"):
+            assert "digits converted at once (default: 1024)" in text
+
+
+def test_points_belong_to_the_tracer(capsys, tmp_path):
+    from mnist_handwriting.cli import main
+
+    assert main(["convert", "examples/mnist-100.npz", "--points", "8", "--out", str(tmp_path / "x.npz")]) == 2
+    assert "--points was given for a model" in capsys.readouterr().err
+
+
+def test_convert_takes_its_input_file_positionally_like_show_and_export(tmp_path):
+    from mnist_handwriting.cli import main
+    from mnist_handwriting.formats import load_handwriting_file
+
+    assert main(["convert", "examples/mnist-100.npz", "--method", "trace", "--out", str(tmp_path / "a.npz")]) == 0
+    assert main(["convert", "--images", "examples/mnist-100.npz", "--method", "trace",
+                 "--out", str(tmp_path / "b.npz")]) == 0
+    import numpy as np
+
+    np.testing.assert_array_equal(load_handwriting_file(tmp_path / "a.npz")[0], load_handwriting_file(tmp_path / "b.npz")[0])

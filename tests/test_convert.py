@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from mnist_handwriting import convert
+from mnist_handwriting.data import datasets
 from mnist_handwriting.errors import UserError
 
 
@@ -59,7 +60,7 @@ def test_unknown_input_mode_and_dataset():
     with pytest.raises(UserError, match="unknown input mode 'fat'"):
         convert.prepare_inputs(np.zeros((1, 28, 28), np.uint8), "fat")
     with pytest.raises(UserError, match="unknown dataset 'emnist'"):
-        convert.dataset_images("emnist")
+        datasets.dataset_images("emnist")
 
 
 def test_trace_converter_draws_the_skeleton():
@@ -86,7 +87,7 @@ def test_raw_mnist_datasets_come_from_the_idx_files_thinned(tmp_path):
     (image_name, _, _), (label_name, _, _) = FILES["test"]
     write_idx(tmp_path / "mnist" / image_name, images)
     write_idx(tmp_path / "mnist" / label_name, labels.astype(np.uint8))
-    thinned, read_labels = convert.dataset_images("raw-mnist-test", cache_dir=tmp_path)
+    thinned, read_labels = datasets.dataset_images("raw-mnist-test", cache_dir=tmp_path)
     np.testing.assert_array_equal(read_labels, labels)
     assert thinned.shape == (10000, 28, 28) and thinned.sum() == thinned[7].sum()
     assert (thinned[7, 8:17] > 0).sum(axis=1).tolist() == [1] * 9, "the bar is thinned to one pixel"
@@ -95,6 +96,6 @@ def test_raw_mnist_datasets_come_from_the_idx_files_thinned(tmp_path):
 def test_missing_shared_data_points_to_the_raw_dataset(tmp_path, monkeypatch):
     monkeypatch.setenv("MNIST_HANDWRITING_DATA", str(tmp_path / "none"))
     with pytest.raises(UserError, match="raw-mnist-test after `mnist-handwriting data download-mnist`"):
-        convert.dataset_images("mnist-test", cache_dir=tmp_path)
+        datasets.dataset_images("mnist-test", cache_dir=tmp_path)
     with pytest.raises(UserError, match="data download-mnist"):
-        convert.dataset_images("raw-mnist-test", cache_dir=tmp_path)
+        datasets.dataset_images("raw-mnist-test", cache_dir=tmp_path)

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-import numpy as np
-from tqdm import tqdm
-
 from ..paths import cache_dir as resolve_cache_dir, data_dir as resolve_data_dir
 from .common import add_data_options
 
@@ -49,12 +46,16 @@ def _loaders(args: argparse.Namespace) -> dict:
 
 
 def _describe(name: str, digits) -> str:
+    import numpy as np
+
     counts = " ".join(f"{d}:{c}" for d, c in enumerate(np.bincount(digits.labels, minlength=10)))
     writers = "" if digits.writers is None else f", {len(np.unique(digits.writers))} writers"
     return f"{name}: {len(digits)} digits, {len(digits.points)} points{writers} (per class {counts})"
 
 
 def run_prepare(args: argparse.Namespace) -> None:
+    from tqdm import tqdm
+
     loaders = _loaders(args)
     lines = []
     for name, load in tqdm(loaders.items(), desc="decoding", unit="set", disable=None):

@@ -7,7 +7,7 @@ import json
 
 from ..errors import UserError
 from ..paths import atomic_write, output_path
-from .common import add_data_options, add_model_options, converter_spec, torch_device
+from .common import add_batch_option, add_data_options, add_model_options, converter_spec, torch_device, trace_points
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -20,7 +20,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="evaluate `trace` and every shipped model; one row each")
     parser.add_argument("--subset", type=int, metavar="N",
                         help="only the first N test digits and N pendigits development digits (default: all)")
-    parser.add_argument("--batch-size", type=int, default=256, help="digits per conversion batch (default: 256)")
+    add_batch_option(parser)
     parser.add_argument("--classifier", metavar="PATH",
                         help="legibility classifier .safetensors (default: the shipped one)")
     parser.add_argument("--dev-pen-width", type=float, metavar="PX",
@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> None:
     classifier = load_classifier(device, args.classifier)
     reports = {}
     for spec in _specs(args):
-        converter = load_converter(spec, device, args.points)
+        converter = load_converter(spec, device, trace_points(args))
         reports[converter.name] = evaluate(converter, data_dir=args.data_dir, cache_dir=args.cache_dir,
                                            subset=args.subset, batch_size=args.batch_size, classifier=classifier,
                                            dev_pen_width=args.dev_pen_width)

@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from ..convert import load_converter
 from ..errors import UserError
-from ..paths import output_path
-from ..viz.animate import check_fps
-from ..export.numbers import save_writing
 from ..export.outputs import OUTPUT_SUFFIXES
-from ..write import DigitPool, check_text, random_numbers, write_text
-from .common import add_data_options, add_model_options, converter_spec, torch_device
+from ..paths import output_path
+from .common import add_batch_option, add_data_options, add_model_options, converter_spec, torch_device, trace_points
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -38,13 +34,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     group.add_argument("--max-digits", type=int, default=6, help="most digits per random number (default: 6)")
     group.add_argument("--punctuation", type=float, default=0.0,
                        help="probability that a random number gets one of . , - / : inside (default: 0)")
-    group.add_argument("--batch-size", type=int, default=1024, help="digits converted at once (default: 1024)")
+    add_batch_option(group)
     add_model_options(parser)
     add_data_options(parser)
     parser.set_defaults(func=run, parameter_flags={"count": "--random-numbers"})
 
 
 def run(args: argparse.Namespace) -> None:
+    from ..convert import load_converter
+    from ..export.numbers import save_writing
+    from ..viz.animate import check_fps
+    from ..write import DigitPool, check_text, random_numbers, write_text
+
     if (args.text is None) == (args.random_numbers is None):
         raise UserError("give either a TEXT to write or --random-numbers N", "e.g. `write 2026` or "
                         "`write --random-numbers 1000 --out numbers.npz`")
@@ -57,7 +58,7 @@ def run(args: argparse.Namespace) -> None:
     gif = output_path(args.gif, "gif") if args.gif else None
     if gif is not None or out.suffix.lower() == ".gif":
         check_fps(args.fps)   # before anything is written
-    converter = load_converter(converter_spec(args), torch_device(args.device), args.points)
+    converter = load_converter(converter_spec(args), torch_device(args.device), trace_points(args))
     pool = DigitPool.from_dataset(args.dataset, args.data_dir, args.cache_dir)
     if many:
         writings = random_numbers(args.random_numbers, converter, pool, min_digits=args.min_digits,

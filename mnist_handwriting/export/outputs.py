@@ -11,13 +11,13 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Callable
-
-import numpy as np
+from typing import TYPE_CHECKING, Callable
 
 from ..errors import UserError
-from ..formats import output_suffix
 from ..paths import atomic_write
+
+if TYPE_CHECKING:   # numpy loads with the writers, not with the CLI's --help
+    import numpy as np
 
 OUTPUT_SUFFIXES = (".svg", ".json", ".gif", ".npz")
 CONVENTION = "x right, y down, 1.0 = 28 px; pen_up = 1: pen lifted after the point"
@@ -43,6 +43,8 @@ def save_output(path: str | os.PathLike, count: int, *, svg: Callable[[], str], 
     writes the file itself. The suffixes in ``single`` hold one drawing only: for more,
     ``too_many`` is the (message, fix) of the ``UserError``.
     """
+    from ..formats import output_suffix
+
     path = Path(path)
     suffix = output_suffix(path, OUTPUT_SUFFIXES)
     if suffix in single and count != 1:
