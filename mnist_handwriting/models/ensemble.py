@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from .handwriting_lstm import (CLASSES, IMAGE_FEATURES, ModelConfig, PointModel, activate, check_inputs,
-                               init_lstm_, init_projection_, lstm_update, model_inputs)
+                               init_lstm_, init_projection_, lstm_update, model_inputs, unroll)
 
 
 class DigitEnsemble(PointModel):
@@ -59,7 +59,6 @@ class DigitEnsemble(PointModel):
         """``images: (B, 28, 28)`` in [0, 1], ``labels: (B,)`` -> ``raw: (B, T, 3)``."""
         check_inputs(images, labels, self.projection.dtype)
         config = self.config
-        hidden, last = config.hidden, config.layers - 1
         # Route: place sample b in row ``rank`` of its class's group, groups padded to the
         # largest count, so every step is one batched matmul (10, G, in) x (10, in, 4H) that
         # reads each class's weights once. Padding rows compute on zeros and are never read.
@@ -76,23 +75,15 @@ class DigitEnsemble(PointModel):
         label_rows = self.label[torch.arange(CLASSES), :, torch.arange(CLASSES)]   # (10, L - 1, 4H)
         constant = [torch.bmm(padded, self.static) + self.bias[:, None, 0]]
         constant += [(label_rows[:, k - 1] + self.bias[:, k])[:, None] for k in range(1, config.layers)]
-        zeros = images.new_zeros(CLASSES, group, hidden)
-        cells = [zeros] * config.layers
-        states = [zeros] * last + [images.new_zeros(CLASSES, group, 3)]
-        previous = images.new_zeros(CLASSES, group, 3)
-        outputs = []
-        for _ in range(config.points):
-            x = None
-            for k in range(config.layers):
-                if k:
-                    x = nn.functional.dropout(x, config.dropout, self.training)
-                joined = torch.cat([previous, states[k]] if k == 0 else [previous, x, states[k]], dim=2)
-                out, cells[k] = lstm_update(torch.baddbmm(constant[k], joined, self.step[k]), cells[k])
-                states[k] = torch.bmm(out, self.projection) if k == last else out
-                x = states[k]
-            raw, previous = activate(x, config.third_activation, config.feedback)
-            outputs.append(raw)
-        return torch.stack(outputs, dim=2).view(CLASSES * group, config.points, 3)[slot]
+
+        def gates(k, previous, x, state):
+            joined = torch.cat([previous, state] if k == 0 else [previous, x, state], dim=2)
+            return torch.baddbmm(constant[k], joined, self.step[k])
+
+        raw = unroll(config, lambda width: images.new_zeros(CLASSES, group, width), gates,
+                     lambda out: torch.bmm(out, self.projection),
+                     lambda x: nn.functional.dropout(x, config.dropout, self.training))
+        return raw.view(CLASSES * group, config.points, 3)[slot]
 
     def masked_forward(self, images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         """The note's computation: all ten models on every sample, outputs masked by label.

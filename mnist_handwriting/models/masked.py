@@ -20,8 +20,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .handwriting_lstm import (CLASSES, IMAGE_FEATURES, ModelConfig, PointModel, activate, check_inputs,
-                               init_lstm_, init_projection_, lstm_update, model_inputs)
+from .handwriting_lstm import (CLASSES, IMAGE_FEATURES, ModelConfig, PointModel, check_inputs, init_lstm_,
+                               init_projection_, model_inputs, unroll)
 
 
 def class_mask(onehot: torch.Tensor, hidden: int) -> torch.Tensor:
@@ -61,26 +61,16 @@ class MaskedLSTM(PointModel):
         """``images: (B, 28, 28)`` in [0, 1], ``labels: (B,)`` -> ``raw: (B, T, 3)``."""
         check_inputs(images, labels, self.projection.dtype)
         config = self.config
-        batch, hidden, last = len(images), config.hidden, config.layers - 1
         inputs = model_inputs(images, labels, config.input_blur)
         onehot = inputs[:, IMAGE_FEATURES:]
-        mask = class_mask(onehot, hidden)
+        mask = class_mask(onehot, config.hidden)
         constant = [torch.addmm(self.bias[0], inputs, self.static)]
         constant += [torch.addmm(self.bias[k], onehot, self.label[k - 1]) for k in range(1, config.layers)]
-        zeros = images.new_zeros(batch, hidden)
-        cells = [zeros] * config.layers
-        states = [zeros] * last + [images.new_zeros(batch, 3)]
-        previous = images.new_zeros(batch, 3)
-        outputs = []
-        for _ in range(config.points):
-            x = None
-            for k in range(config.layers):
-                if k:
-                    x = nn.functional.dropout(x * mask, config.dropout, self.training)
-                joined = torch.cat([previous, states[k]] if k == 0 else [previous, x, states[k]], dim=1)
-                out, cells[k] = lstm_update(torch.addmm(constant[k], joined, self.step[k]), cells[k])
-                states[k] = out @ self.projection if k == last else out
-                x = states[k]
-            raw, previous = activate(x, config.third_activation, config.feedback)
-            outputs.append(raw)
-        return torch.stack(outputs, dim=1)
+
+        def gates(k, previous, x, state):
+            joined = torch.cat([previous, state] if k == 0 else [previous, x, state], dim=1)
+            return torch.addmm(constant[k], joined, self.step[k])
+
+        return unroll(config, lambda width: images.new_zeros(len(images), width), gates,
+                      lambda out: out @ self.projection,
+                      lambda x: nn.functional.dropout(x * mask, config.dropout, self.training))
