@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 from tqdm import tqdm
 
-from .data.datasets import INPUT_MODES
 from .errors import UserError
 
 if TYPE_CHECKING:   # torch loads only when a model is used: `--help` stays fast
@@ -98,28 +97,6 @@ def load_converter(spec: str | None = None, device: str | torch.device = "cpu", 
     name = spec or DEFAULT_MODEL
     device = torch.device(device)
     return ModelConverter(load_model(name, device=device), device, name)
-
-
-def prepare_inputs(images: np.ndarray, mode: str = "auto") -> np.ndarray:
-    """Make ``images: (N, 28, 28) uint8`` thinned model inputs.
-
-    ``thinned`` uses them as they are, ``raw`` thins every image the MNIST way, ``auto``
-    thins only those that are not already a 1-pixel skeleton.
-    """
-    if mode not in INPUT_MODES:
-        raise UserError(f"unknown input mode {mode!r}", f"use one of {', '.join(INPUT_MODES)}")
-    if mode == "thinned" or len(images) == 0:
-        return images
-    from .data.preprocess import is_thinned, thin
-
-    if mode == "raw":
-        return thin(images)
-    todo = np.array([not is_thinned(image) for image in images])
-    if not todo.any():
-        return images
-    prepared = images.copy()
-    prepared[todo] = thin(images[todo])
-    return prepared
 
 
 def convert_images(converter, images: np.ndarray, labels: np.ndarray, batch_size: int = 1024,

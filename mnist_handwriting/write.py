@@ -80,11 +80,11 @@ class DigitPool:
         self._by_class = [np.flatnonzero(self.labels == d) for d in range(10)]
 
     @classmethod
-    def from_dataset(cls, name: str = "mnist-test", data_dir=None, cache_dir=None) -> "DigitPool":
+    def from_dataset(cls, name: str = "mnist-test", locations=None) -> "DigitPool":
         """The thinned MNIST split ``name`` (see :func:`mnist_handwriting.data.datasets.dataset_images`)."""
         from .data.datasets import dataset_images
 
-        return cls(*dataset_images(name, data_dir, cache_dir))
+        return cls(*dataset_images(name, locations))
 
     def pick(self, digit: int, rng: np.random.Generator, style: int | None) -> int:
         """Index of an image of ``digit``: random, or the ``style``-th of its class (wrapping around)."""

@@ -7,6 +7,13 @@ import argparse
 from ..errors import UserError
 
 
+def locations(args: argparse.Namespace):
+    """The :class:`mnist_handwriting.data.datasets.Locations` that --data-dir and --cache-dir name."""
+    from ..data.datasets import Locations
+
+    return Locations(args.data_dir, args.cache_dir)
+
+
 def add_data_options(parser: argparse.ArgumentParser) -> None:
     """--data-dir and --cache-dir (see ``mnist_handwriting.paths`` for the defaults)."""
     parser.add_argument("--data-dir", metavar="DIR",
@@ -104,11 +111,11 @@ def add_source_options(parser: argparse.ArgumentParser, default_dataset: str | N
 
 def source_images(args: argparse.Namespace):
     """The thinned ``images: (N, 28, 28) uint8, labels: (N,)`` chosen by :func:`add_source_options`."""
-    from ..convert import prepare_inputs
     from ..data.datasets import dataset_images
+    from ..data.preprocess import prepare_inputs
     from ..formats import load_images_file
 
     if args.images or args.images_file:
         images, labels = load_images_file(args.images or args.images_file)
         return prepare_inputs(images, args.input), labels
-    return dataset_images(args.dataset, args.data_dir, args.cache_dir)
+    return dataset_images(args.dataset, locations(args))

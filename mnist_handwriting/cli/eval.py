@@ -7,7 +7,8 @@ import json
 
 from ..errors import UserError
 from ..paths import atomic_write, output_path
-from .common import add_batch_option, add_data_options, add_model_options, converter_spec, torch_device, trace_points
+from .common import (add_batch_option, add_data_options, add_model_options, converter_spec, locations, torch_device,
+                     trace_points)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -63,7 +64,7 @@ def run(args: argparse.Namespace) -> None:
     reports = {}
     for spec in _specs(args):
         converter = load_converter(spec, device, trace_points(args))
-        reports[converter.name] = evaluate(converter, data_dir=args.data_dir, cache_dir=args.cache_dir,
+        reports[converter.name] = evaluate(converter, locations=locations(args),
                                            subset=args.subset, batch_size=args.batch_size, classifier=classifier,
                                            dev_pen_width=args.dev_pen_width)
     table = markdown_table({name: report["overall"] for name, report in reports.items()})

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from ..errors import UserError
-from .common import add_data_options, add_run_options, torch_device
+from .common import add_data_options, add_run_options, locations, torch_device
 
 DEFAULT_OUT = "runs/classifier"
 
@@ -28,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> None:
-    from ..data.stroke_sequences import load_thinned_mnist
+    from ..data.datasets import load
     from ..models.classifier import save_classifier
     from ..safeweights import describe_machine
     from ..train.classifier import TrainConfig, train_classifier
@@ -41,8 +41,8 @@ def run(args: argparse.Namespace) -> None:
     if not out.is_dir():
         raise UserError(f"output folder {out} does not exist", "create it first or choose another --out")
     device = torch_device(args.device)
-    train = load_thinned_mnist("train", args.data_dir, args.cache_dir)
-    test = load_thinned_mnist("test", args.data_dir, args.cache_dir)
+    found = locations(args)
+    train, test = load("mnist-train", found), load("mnist-test", found)
     config = TrainConfig(epochs=args.epochs, seed=args.seed)
     model, metrics = train_classifier(train.images, train.labels, test.images, test.labels, config, device=device)
     command = shlex.join(["mnist-handwriting", *sys.argv[1:]])

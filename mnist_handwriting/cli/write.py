@@ -7,7 +7,8 @@ import argparse
 from ..errors import UserError
 from ..export.outputs import OUTPUT_SUFFIXES
 from ..paths import output_path
-from .common import add_batch_option, add_data_options, add_model_options, converter_spec, torch_device, trace_points
+from .common import (add_batch_option, add_data_options, add_model_options, converter_spec, locations, torch_device,
+                     trace_points)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -59,7 +60,7 @@ def run(args: argparse.Namespace) -> None:
     if gif is not None or out.suffix.lower() == ".gif":
         check_fps(args.fps)   # before anything is written
     converter = load_converter(converter_spec(args), torch_device(args.device), trace_points(args))
-    pool = DigitPool.from_dataset(args.dataset, args.data_dir, args.cache_dir)
+    pool = DigitPool.from_dataset(args.dataset, locations(args))
     if many:
         writings = random_numbers(args.random_numbers, converter, pool, min_digits=args.min_digits,
                                   max_digits=args.max_digits, punctuation=args.punctuation, style=args.style,

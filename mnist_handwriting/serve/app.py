@@ -91,14 +91,14 @@ class App:
 
     ``classifier``: a model for :func:`..models.classifier.predict`, or ``None`` to load the
     shipped one when a drawing comes without a label. ``pool``: a :class:`..write.DigitPool`,
-    or ``None`` to load the thinned MNIST test digits from ``data_dir`` / ``cache_dir``.
+    or ``None`` to load the thinned MNIST test digits from ``locations`` (a
+    :class:`..data.datasets.Locations`; ``None``: the usual folders).
     """
 
     converter: object
     classifier: object = None
     pool: object = None
-    data_dir: str | None = None
-    cache_dir: str | None = None
+    locations: object = None
     device: str = "cpu"
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -125,7 +125,7 @@ class App:
         with self._lock:
             if self.pool is None:
                 try:
-                    self.pool = DigitPool.from_dataset("mnist-test", self.data_dir, self.cache_dir)
+                    self.pool = DigitPool.from_dataset("mnist-test", self.locations)
                 except UserError as error:
                     raise RequestError(503, f"the MNIST digits are not available ({error})") from None
             return self.pool

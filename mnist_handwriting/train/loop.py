@@ -205,18 +205,14 @@ class RunLog:
             self.writer.close()
 
 
-def _load_sets(config: configs.TrainConfig, device, data_dir, cache_dir):
-    from ..data.stroke_sequences import load_thinned_mnist
+def _load_sets(config: configs.TrainConfig, device, locations):
+    from ..data.datasets import load
 
-    train = Digits.from_set(load_thinned_mnist("train", data_dir, cache_dir), device, config.subset)
-    test = Digits.from_set(load_thinned_mnist("test", data_dir, cache_dir), device, config.eval_digits) \
-        if config.eval_digits else None
+    train = Digits.from_set(load("mnist-train", locations), device, config.subset)
+    test = Digits.from_set(load("mnist-test", locations), device, config.eval_digits) if config.eval_digits else None
     human = None
     if config.human_pretrain_steps or config.human_every:
-        from ..data.human import load_human_samples
-
-        human = HumanSamples.from_set(load_human_samples(data_dir),
-                                      config.model.points, device)
+        human = HumanSamples.from_set(load("human-samples", locations), config.model.points, device)
     return train, test, human
 
 
@@ -233,9 +229,11 @@ def init_from(model: PointModel, name_or_path: str) -> None:
 
 
 def train(config: configs.TrainConfig, out_dir: str | Path, *, device="cpu", seed: int = 0,
-          data_dir=None, cache_dir=None, resume: bool = False, command: str = "",
-          tensorboard: bool = True) -> dict:
+          locations=None, resume: bool = False, command: str = "", tensorboard: bool = True) -> dict:
     """Run (or with ``resume``, continue) a training run writing into ``out_dir``; return its summary.
+
+    ``locations``: where the data and the cache are (a :class:`mnist_handwriting.data.datasets.Locations`;
+    default: the usual folders).
 
     ``out_dir`` receives ``config.json``, ``log.jsonl``, ``checkpoint.safetensors`` (every
     epoch and at the end), ``model.safetensors`` (+ ``.json``) and ``samples.png``.
@@ -270,8 +268,8 @@ def train(config: configs.TrainConfig, out_dir: str | Path, *, device="cpu", see
     if world > 1:
         wrapped = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
     trainer = Trainer(config, model, device, wrapped)
-    train_set, test_set, human = _load_sets(config, device, data_dir, cache_dir)
-    paired, validation = load_paired(config, device, data_dir, cache_dir, seed) if config.paired_batch else (None, None)
+    train_set, test_set, human = _load_sets(config, device, locations)
+    paired, validation = load_paired(config, device, locations, seed) if config.paired_batch else (None, None)
 
     def paired_batch(index: int) -> PairedHuman:
         # Its own permutation stream (seed + 1), a pure function of the paired step's index, so resumes replay it.

@@ -13,6 +13,7 @@ import torch
 from PIL import Image
 from safetensors.torch import load_file
 
+from mnist_handwriting.data.datasets import Locations
 from mnist_handwriting.cli import main
 from mnist_handwriting.models import build_model
 from mnist_handwriting.errors import UserError
@@ -73,7 +74,7 @@ def quick(name="note-best", **extra):
 @pytest.mark.parametrize("repository", [{}, {"human_lr": 0.002, "reshuffle": "false", "model.kind": "masked",
                                              "model.hidden": 10, "model.feedback": "raw"}])
 def test_resume_continues_the_same_run_bit_for_bit(tmp_path, data_dir, cache_dir, repository):
-    options = dict(data_dir=data_dir, cache_dir=cache_dir, tensorboard=False, seed=3)
+    options = dict(locations=Locations(data_dir, cache_dir), tensorboard=False, seed=3)
     straight = train(quick(epochs=2, **repository), tmp_path / "straight", **options)
     train(quick(epochs=1, **repository), tmp_path / "split", **options)
     resumed = train(quick(epochs=2, **repository), tmp_path / "split", resume=True, **options)
