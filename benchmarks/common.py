@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import platform
-
 import torch
+
+from mnist_handwriting.safeweights import describe_machine
 
 
 def print_machine() -> None:
-    """Two lines: the CPU and core count, then the torch version and its thread count."""
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as info:
-            cpu = next(line.split(":", 1)[1].strip() for line in info if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    print(f"machine: {cpu}, {os.cpu_count()} cores, python {platform.python_version()}")
-    print(f"torch:   {torch.__version__}, {torch.get_num_threads()} threads")
+    """One line: the machine (CPU, cores, python, torch and its thread count), as weights files record it."""
+    print(f"machine: {describe_machine()}")
 
 
 def describe_device(device: torch.device) -> str:

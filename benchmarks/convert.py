@@ -23,7 +23,8 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import describe_device, print_machine  # noqa: E402
 
-from mnist_handwriting.convert import convert_images, dataset_images, load_converter  # noqa: E402
+from mnist_handwriting.convert import convert_images, load_converter  # noqa: E402
+from mnist_handwriting.data.datasets import dataset_images  # noqa: E402
 from mnist_handwriting.formats import save_handwriting_file  # noqa: E402
 
 

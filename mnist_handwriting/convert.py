@@ -11,19 +11,16 @@ batches, so memory stays flat.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 from tqdm import tqdm
 
 from .errors import UserError
 
-INPUT_MODES = ("thinned", "raw", "auto")
-THINNED_SPLITS = {"mnist-train": ("train",), "mnist-test": ("test",), "mnist-all": ("train", "test")}
-DATASETS = (*THINNED_SPLITS, *(f"raw-{name}" for name in THINNED_SPLITS))
-"""``mnist-*``: de Jong's thinned MNIST from the shared data; ``raw-mnist-*``: the official
-MNIST IDX files in the cache (``mnist-handwriting data download-mnist``), thinned by our own
-preprocessing, for machines without the shared data."""
+if TYPE_CHECKING:   # torch loads only when a model is used: `--help` stays fast
+    import torch
+
 TRACE = "trace"
 
 
@@ -61,10 +58,14 @@ class ModelConverter:
 
     def _tensors(self, images: np.ndarray, labels: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
         """uint8 ``images: (B, 28, 28)``, ``labels: (B,)`` -> the model's float32 [0, 1] and int64 inputs on its device."""
+        import torch
+
         pixels = torch.from_numpy(np.asarray(images)).to(self.device, torch.float32).div_(255.0)
         return pixels, torch.from_numpy(np.asarray(labels, np.int64)).to(self.device)
 
     def convert(self, images: np.ndarray, labels: np.ndarray) -> np.ndarray:
+        import torch
+
         pixels, classes = self._tensors(images, labels)
         with torch.inference_mode():
             points = self.model.draw(pixels, classes)
@@ -72,6 +73,8 @@ class ModelConverter:
 
     def reconstruct(self, images: np.ndarray, labels: np.ndarray) -> np.ndarray:
         """What the model was trained to match: its raw points through its own rasteriser, ``(B, 28, 28)``."""
+        import torch
+
         pixels, classes = self._tensors(images, labels)
         with torch.inference_mode():
             raw = self.model(pixels, classes).float()
@@ -87,6 +90,8 @@ def load_converter(spec: str | None = None, device: str | torch.device = "cpu", 
     """
     if spec == TRACE:
         return TraceConverter(count)
+    import torch
+
     from .models.registry import DEFAULT_MODEL, load_model
 
     name = spec or DEFAULT_MODEL
@@ -94,33 +99,11 @@ def load_converter(spec: str | None = None, device: str | torch.device = "cpu", 
     return ModelConverter(load_model(name, device=device), device, name)
 
 
-def prepare_inputs(images: np.ndarray, mode: str = "auto") -> np.ndarray:
-    """Make ``images: (N, 28, 28) uint8`` thinned model inputs.
-
-    ``thinned`` uses them as they are, ``raw`` thins every image the MNIST way, ``auto``
-    thins only those that are not already a 1-pixel skeleton.
-    """
-    if mode not in INPUT_MODES:
-        raise UserError(f"unknown input mode {mode!r}", f"use one of {', '.join(INPUT_MODES)}")
-    if mode == "thinned" or len(images) == 0:
-        return images
-    from .data.preprocess import is_thinned, thin
-
-    if mode == "raw":
-        return thin(images)
-    todo = np.array([not is_thinned(image) for image in images])
-    if not todo.any():
-        return images
-    prepared = images.copy()
-    prepared[todo] = thin(images[todo])
-    return prepared
-
-
 def convert_images(converter, images: np.ndarray, labels: np.ndarray, batch_size: int = 1024,
                    progress: bool = True) -> np.ndarray:
     """Convert ``images: (N, 28, 28) uint8`` with ``labels: (N,)`` into ``points: (N, T, 3)``, batch by batch."""
     if batch_size < 1:
-        raise UserError(f"batch size {batch_size} is not positive", "use --batch-size 1 or more")
+        raise UserError(f"batch size {batch_size} is not positive", "use a 'batch_size' of 1 or more", "batch_size")
     parts = []
     with tqdm(total=len(images), unit="digit", disable=None if progress else True, desc=converter.name) as bar:
         for start in range(0, len(images), batch_size):
@@ -130,23 +113,3 @@ def convert_images(converter, images: np.ndarray, labels: np.ndarray, batch_size
     if not parts:
         return np.zeros((0, converter.count, 3), np.float32)
     return np.concatenate(parts).astype(np.float32, copy=False)
-
-
-def dataset_images(name: str, data_dir=None, cache_dir=None) -> tuple[np.ndarray, np.ndarray]:
-    """A built-in dataset (see :data:`DATASETS`) as thinned ``images: (N, 28, 28) uint8, labels: (N,)``."""
-    if name not in DATASETS:
-        raise UserError(f"unknown dataset {name!r}", f"use one of {', '.join(DATASETS)}")
-    if name.startswith("raw-"):
-        from .data.idx import load_mnist
-        from .data.preprocess import thin
-
-        parts = [load_mnist(split, cache_dir) for split in THINNED_SPLITS[name.removeprefix("raw-")]]
-        return thin(np.concatenate([images for images, _ in parts])), np.concatenate([labels for _, labels in parts])
-    from .data.stroke_sequences import load_thinned_mnist
-
-    try:
-        splits = [load_thinned_mnist(split, data_dir, cache_dir) for split in THINNED_SPLITS[name]]
-    except UserError as error:
-        raise UserError(error.problem, f"{error.fix}; or use --dataset raw-{name} after "
-                                       "`mnist-handwriting data download-mnist`") from None
-    return np.concatenate([s.images for s in splits]), np.concatenate([s.labels for s in splits])

@@ -2,12 +2,12 @@
 
 :func:`read_digit_images` prepares each file the MNIST way (:mod:`.data.preprocess`);
 :func:`choose_labels` takes the given labels or asks the shipped classifier;
-:func:`save_drawing` writes the result in the format its suffix names.
+:func:`save_drawing` writes the result in the format its suffix names
+(:func:`mnist_handwriting.export.outputs.save_output`).
 """
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,10 +15,9 @@ from pathlib import Path
 import numpy as np
 
 from .errors import UserError
-from .formats import check_labels, output_suffix, save_handwriting_file
-from .paths import atomic_write
-
-OUTPUT_SUFFIXES = (".svg", ".json", ".gif", ".npz")
+from .export.outputs import json_text, points_list, save_output
+from .export.svg import to_svg
+from .formats import check_labels, save_handwriting_file
 
 
 @dataclass
@@ -37,48 +36,40 @@ def read_digit_images(paths: list[str | os.PathLike]) -> np.ndarray:
     return np.stack([prepare(load_image(path)) for path in paths])
 
 
-def choose_labels(images: np.ndarray, given: list[int] | None, device="cpu") -> Labels:
-    """One label per image: ``given`` (one for all, or one each) or the shipped classifier's prediction."""
+def choose_labels(images: np.ndarray, given: list[int] | None, device="cpu", classifier=None) -> Labels:
+    """One label per image: ``given`` (one for all, or one each) or the classifier's prediction.
+
+    ``classifier``: a loaded one (:func:`mnist_handwriting.models.classifier.load_classifier`);
+    default: the shipped one, loaded on ``device``.
+    """
     if given:
         if len(given) not in (1, len(images)):
-            raise UserError(f"{len(given)} labels for {len(images)} images", "give one --label for all, or one per image")
-        values = check_labels(np.resize(np.asarray(given), len(images)), len(images), "--label")
+            raise UserError(f"{len(given)} labels for {len(images)} images", "give one of the 'labels' for all, or one per image",
+                            "labels")
+        values = check_labels(np.resize(np.asarray(given), len(images)), len(images), "labels")
         return Labels(values, False, np.ones(len(images), np.float32))
     from .models.classifier import load_classifier, predict
 
-    values, probabilities = predict(load_classifier(device), images)
+    values, probabilities = predict(classifier or load_classifier(device), images)
     return Labels(values, True, probabilities[np.arange(len(values)), values])
 
 
 def drawing_json(points: np.ndarray, labels: Labels, sources: list[str]) -> str:
     """The drawn digits as JSON: one object per image with its label, label source and points."""
     digits = [{"source": source, "label": int(label), "label_predicted": labels.predicted,
-               "label_confidence": round(float(confidence), 4),
-               "points": [[round(float(x), 5), round(float(y), 5), int(pen)] for x, y, pen in trajectory]}
+               "label_confidence": round(float(confidence), 4), "points": points_list(trajectory)}
               for source, label, confidence, trajectory in zip(sources, labels.values, labels.confidence, points)]
-    return json.dumps({"convention": "x right, y down, 1.0 = 28 px; pen_up = 1: pen lifted after the point",
-                       "digits": digits}, indent=1)
+    return json_text(digits=digits)
 
 
 def save_drawing(path: str | os.PathLike, points: np.ndarray, labels: Labels, sources: list[str], fps: int = 10) -> Path:
     """Write ``points: (N, T, 3)`` to ``path`` as SVG (one digit), JSON, an animated GIF or a handwriting .npz."""
-    path = Path(path)
-    suffix = output_suffix(path, OUTPUT_SUFFIXES)
-    if suffix == ".npz":
-        save_handwriting_file(path, points, labels.values)
-    elif suffix == ".gif":
-        from .viz.animate import drawing_frames, save_gif
+    from .viz.animate import drawing_frames
 
-        save_gif(drawing_frames(points, labels=labels.values, fps=fps), path, fps)
-    elif suffix == ".svg":
-        if len(points) != 1:
-            raise UserError(f"an SVG file holds one digit, but {len(points)} images were given",
-                            "draw one image per SVG, or write .json / .npz / .gif for several")
-        from .export.svg import to_svg
-
-        with atomic_write(path) as temp:
-            temp.write_text(to_svg(points[0], labels.values[0]), encoding="utf-8")
-    else:
-        with atomic_write(path) as temp:
-            temp.write_text(drawing_json(points, labels, sources), encoding="utf-8")
-    return path
+    return save_output(
+        path, len(points), svg=lambda: to_svg(points[0], labels.values[0]),
+        json=lambda: drawing_json(points, labels, sources),
+        gif=lambda: drawing_frames(points, labels=labels.values, fps=fps),
+        npz=lambda out: save_handwriting_file(out, points, labels.values), single=(".svg",), fps=fps,
+        too_many=(f"an SVG file holds one digit, but {len(points)} images were given",
+                  "draw one image per SVG, or write .json / .npz / .gif for several"))

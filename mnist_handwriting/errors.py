@@ -4,10 +4,14 @@
 class UserError(Exception):
     """A problem the user can fix: ``problem`` says what is wrong, ``fix`` what to do.
 
-    The CLI prints ``str(error)`` as one line on stderr and exits with status 2.
+    ``parameter``: the library parameter (or parameters) the error is about. The message
+    names each in quotes, as the Python and web interfaces call it (``use a 'batch_size' of
+    1 or more``); the CLI replaces ``'batch_size'`` by its flag (``--batch-size``). The CLI
+    prints the result as one line on stderr and exits with status 2.
     """
 
-    def __init__(self, problem: str, fix: str = ""):
+    def __init__(self, problem: str, fix: str = "", parameter: str | tuple[str, ...] | None = None):
         self.problem = problem.rstrip(". ")
         self.fix = fix.strip()
+        self.parameters = (parameter,) if isinstance(parameter, str) else tuple(parameter or ())
         super().__init__(f"{self.problem}. {self.fix}" if self.fix else f"{self.problem}.")

@@ -44,7 +44,7 @@ def check_images(images: np.ndarray, source: str) -> np.ndarray:
     images = np.asarray(images)
     if images.ndim != 3 or images.shape[1:] != (PIXELS, PIXELS):
         raise UserError(f"{source}: images have shape {images.shape}, expected (N, 28, 28)",
-                        "give 28x28 images, or use `draw` / --input raw for images of other sizes")
+                        "give 28x28 images; for images of other sizes set 'input' to raw (or use draw)", "input")
     if images.dtype == np.uint8:
         return images
     if images.dtype.kind == "f":

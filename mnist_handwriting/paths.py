@@ -14,8 +14,6 @@ import tempfile
 from pathlib import Path
 from typing import Iterator
 
-import numpy as np
-
 from .errors import UserError
 
 DATA_ENV = "MNIST_HANDWRITING_DATA"
@@ -41,16 +39,18 @@ def data_dir(option: str | os.PathLike | None = None, required: bool = True) -> 
             return path.resolve()
         if not required:
             return None
-        source = "--data-dir" if option else f"${DATA_ENV}"
+        source = "'data_dir'" if option else f"${DATA_ENV}"
         raise UserError(f"data directory {path} (from {source}) does not exist",
-                        "point it at the folder holding mnist-stroke-sequences/, pendigits/ and human-samples/")
+                        "point it at the folder holding mnist-stroke-sequences/, pendigits/ and human-samples/",
+                        "data_dir")
     for candidate in default_data_candidates():
         if candidate.is_dir():
             return candidate.resolve()
     if not required:
         return None
     raise UserError("no data directory found (looked for ../shared/data)",
-                    f"pass --data-dir DIR or set ${DATA_ENV} to the folder holding mnist-stroke-sequences/")
+                    f"pass the folder as 'data_dir' or set ${DATA_ENV} to the folder holding "
+                    "mnist-stroke-sequences/", "data_dir")
 
 
 def cache_dir(option: str | os.PathLike | None = None) -> Path:
@@ -65,23 +65,28 @@ def cache_dir(option: str | os.PathLike | None = None) -> Path:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise UserError(f"cannot create cache directory {path}: {error.strerror}",
-                        f"pass --cache-dir DIR or set ${CACHE_ENV} to a writable folder") from None
+                        f"pass a writable folder as 'cache_dir' or set ${CACHE_ENV} to one", "cache_dir") from None
     return path
 
 
-def require_file(path: str | os.PathLike, what: str, fix: str) -> Path:
-    """Return ``path`` as a Path if it is an existing file, else raise a UserError naming ``what``."""
+def require_file(path: str | os.PathLike, what: str, fix: str, parameter: str | None = None) -> Path:
+    """Return ``path`` as a Path if it is an existing file, else raise a UserError naming ``what``
+    (``parameter``: the one ``fix`` names, see :class:`UserError`)."""
     path = Path(path)
     if not path.is_file():
-        raise UserError(f"{what} not found: {path}", fix)
+        raise UserError(f"{what} not found: {path}", fix, parameter)
     return path
 
 
-def output_path(path: str | os.PathLike) -> Path:
-    """Check that an output path's folder exists (the common user mistake) and return it."""
+def output_path(path: str | os.PathLike, parameter: str = "out") -> Path:
+    """Check that an output path's folder exists (the common user mistake) and return it.
+
+    ``parameter``: the name errors give the path.
+    """
     path = Path(path)
     if not path.parent.is_dir():
-        raise UserError(f"output folder {path.parent} does not exist", "create it first or choose another --out")
+        raise UserError(f"output folder {path.parent} does not exist", f"create it first or choose another '{parameter}'",
+                        parameter)
     return path
 
 
@@ -102,7 +107,7 @@ def atomic_write(path: str | os.PathLike, suffix: str | None = None) -> Iterator
     """
     path = output_path(path)
     if path.is_dir():   # os.replace would fail only after the block did its work
-        raise UserError(f"output {path} is a folder", "give a file name, not a folder, as --out")
+        raise UserError(f"output {path} is a folder", "give a file name, not a folder, as 'out'", "out")
     handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix if suffix is not None else path.suffix,
                                          dir=path.parent)
     os.close(handle)
@@ -123,4 +128,6 @@ def save_npz(path: str | os.PathLike, compressed: bool = True, **arrays) -> None
     (which would leave the real data beside an empty file at ``path``).
     """
     with atomic_write(path) as temp, open(temp, "wb") as handle:
+        import numpy as np   # lazily: the CLI's --help must not wait for numpy
+
         (np.savez_compressed if compressed else np.savez)(handle, **arrays)

@@ -1,29 +1,168 @@
-"""Strict reading of our safetensors weight files, shared by every model loader.
+"""Our weights files: one way to write them, one strict way to read them, for every artefact.
 
-A weights file either loads exactly (every tensor present, no extra ones, the right
-shapes, finite values) or raises a ``UserError`` naming the file, what is wrong and the fix:
-a half-loaded model would silently draw nonsense.
+Every ``.safetensors`` file we ship or train (handwriting models, the classifier, the
+learned line model) carries the same metadata, each value a string:
+
+============  ======  ==========================================================================
+key           value   meaning
+============  ======  ==========================================================================
+``format``    text    ``mnist-handwriting-<kind>/1``: which loader reads it (:data:`KINDS`)
+``config``    JSON    what the loader needs to rebuild the network (an object)
+``train``     JSON    how it was trained (an object; ``{}`` when the config says it all)
+``metrics``   JSON    what was measured after training (an object)
+``command``   text    the command that produced the file
+``date``      text    when, ISO 8601 in UTC
+``machine``   text    what it was trained and measured on (:func:`describe_machine`)
+============  ======  ==========================================================================
+
+A ``.json`` side file next to the weights repeats the same description (JSON values
+decoded) for people and tools that cannot read safetensors. Handwriting models written
+before this scheme differ only in lacking ``train`` and ``machine``, and load as they are.
+
+Reading is strict: a weights file either loads exactly (the right kind, every tensor
+present, no extra ones, the right shapes, finite values) or raises a ``UserError`` naming
+the file, what is wrong and the fix: a half-loaded model would silently draw nonsense.
 """
 
 from __future__ import annotations
 
+import datetime
+import json
 import os
+import platform
+from pathlib import Path
 
 import torch
 
 from .errors import UserError
+from .paths import atomic_write, require_file
+
+KINDS = {"model": ("model", "mnist-handwriting model"), "classifier": ("classifier", "legibility classifier"),
+         "line-model": ("line model", "line model")}
+"""Kind of artefact -> how errors name it: short (``classifier weights``) and in full (``not a legibility classifier``)."""
+JSON_KEYS = ("config", "train", "metrics")
+TEXT_KEYS = ("format", "command", "date", "machine")
 
 
-def read_weights(path: str | os.PathLike, what: str, fix: str) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
-    """The tensors and the metadata of the safetensors file at ``path`` (``what`` names it in errors)."""
+def format_tag(kind: str) -> str:
+    """The ``format`` metadata of a ``kind`` of artefact: ``mnist-handwriting-model/1``, ..."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}; expected one of {sorted(KINDS)}")
+    return f"mnist-handwriting-{kind}/1"
+
+
+def describe_machine(device: str | torch.device = "cpu") -> str:
+    """One line naming the hardware and software a number was measured on.
+
+    ``AMD EPYC 7B13 x2 cores (Linux x86_64), python 3.11.2, torch 2.13.0+cpu, 1 threads`` and, for a
+    CUDA ``device``, its name at the end.
+    """
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as info:
+            cpu = next(line.split(":", 1)[1].strip() for line in info if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    line = (f"{cpu} x{os.cpu_count()} cores ({platform.system()} {platform.machine()}), "
+            f"python {platform.python_version()}, torch {torch.__version__}, {torch.get_num_threads()} threads")
+    device = torch.device(device)
+    if device.type == "cuda":
+        line += f", {torch.cuda.get_device_name(device)}"
+    return line
+
+
+def describe(kind: str, *, config: dict, metrics: dict, command: str, train: dict | None = None,
+             machine: str | None = None) -> dict:
+    """The self-description stored with a weights file (see the module docstring), JSON values decoded."""
+    return {"format": format_tag(kind), "config": config, "train": train or {}, "metrics": metrics,
+            "command": command, "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "machine": machine if machine is not None else describe_machine()}
+
+
+def save_weights(path: str | os.PathLike, tensors: dict[str, torch.Tensor], *, kind: str, config: dict,
+                 metrics: dict, command: str, train: dict | None = None, machine: str | None = None,
+                 dtype: torch.dtype | None = None, description: dict | None = None) -> Path:
+    """Write ``tensors`` to ``path`` (.safetensors) and the ``.json`` side file, both atomically.
+
+    ``dtype``: the storage type (``torch.float16`` halves a file; loading gives float32);
+    ``None`` keeps each tensor's own. ``description``: a complete description to store as it
+    is (``scripts/rewrite_weights.py``) instead of building one from the other arguments.
+    Returns ``path``.
+    """
+    from safetensors.torch import save_file
+
+    path = Path(path)
+    info = description or describe(kind, config=config, metrics=metrics, command=command, train=train,
+                                   machine=machine)
+    metadata = {key: json.dumps(value) if key in JSON_KEYS else str(value) for key, value in info.items()}
+    stored = {name: value.detach().to("cpu", dtype or value.dtype).contiguous() for name, value in tensors.items()}
+    with atomic_write(path) as temp:
+        save_file(stored, str(temp), metadata=metadata)
+    with atomic_write(path.with_suffix(".json")) as temp:
+        temp.write_text(json.dumps(info, indent=2) + "\n")
+    return path
+
+
+def _decode(path: Path, metadata: dict[str, str], noun: str, fix: str) -> dict:
+    info = {}
+    for key, value in metadata.items():
+        if key in JSON_KEYS:
+            try:
+                info[key] = json.loads(value)
+            except json.JSONDecodeError as error:
+                raise UserError(f"{path} has an unreadable {noun} {key} ({error})", fix) from None
+            if not isinstance(info[key], dict):
+                raise UserError(f"{path} has an unreadable {noun} {key} (not a JSON object)", fix)
+        else:
+            info[key] = value
+    return info
+
+
+def read_weights(path: str | os.PathLike, kind: str, fix: str) -> tuple[dict[str, torch.Tensor], dict]:
+    """The tensors and the decoded description of the weights file of ``kind`` at ``path``.
+
+    A missing or unreadable file, a file of another kind and unreadable ``config`` /
+    ``train`` / ``metrics`` metadata are ``UserError`` with ``fix`` (check the tensors with
+    :func:`check_tensors` once the network is built).
+    """
+    from safetensors import SafetensorError
+    from safetensors.torch import safe_open
+
+    tag, (noun, what) = format_tag(kind), KINDS[kind]
+    path = require_file(path, f"{noun} weights", fix)
+    try:
+        with safe_open(str(path), framework="pt") as handle:   # one open for tensors and metadata
+            tensors, metadata = {name: handle.get_tensor(name) for name in handle.keys()}, handle.metadata() or {}
+    except (SafetensorError, OSError, ValueError) as error:
+        raise UserError(f"cannot read {noun} weights {path}: not a readable safetensors file ({error})", fix) from None
+    if metadata.get("format") != tag:
+        raise UserError(f"{path} is not a {what} (format {metadata.get('format')!r}, expected {tag!r})", fix)
+    info = _decode(path, metadata, noun, fix)
+    if "config" not in info:
+        raise UserError(f"{path} has an unreadable {noun} config (none stored)", fix)
+    return tensors, info
+
+
+def read_description(path: str | os.PathLike) -> dict:
+    """The decoded description of any of our weights files (no tensors read, kind not checked)."""
+    from safetensors.torch import safe_open
+
+    with safe_open(str(path), framework="pt") as handle:
+        metadata = handle.metadata() or {}
+    return _decode(Path(path), metadata, "weights", "rewrite the file with save_weights")
+
+
+def weights_kind(path: str | os.PathLike) -> str | None:
+    """The kind of our weights file at ``path`` (``"model"``, ...), or None for anything else."""
     from safetensors import SafetensorError
     from safetensors.torch import safe_open
 
     try:
-        with safe_open(str(path), framework="pt") as handle:   # one open for tensors and metadata
-            return {name: handle.get_tensor(name) for name in handle.keys()}, handle.metadata() or {}
-    except (SafetensorError, OSError, ValueError) as error:
-        raise UserError(f"cannot read {what} {path}: not a readable safetensors file ({error})", fix) from None
+        with safe_open(str(path), framework="pt") as handle:
+            tag = (handle.metadata() or {}).get("format")
+    except (SafetensorError, OSError, ValueError):
+        return None
+    return next((kind for kind in KINDS if format_tag(kind) == tag), None)
 
 
 def check_tensors(tensors: dict[str, torch.Tensor], module: torch.nn.Module, path: str | os.PathLike, what: str,

@@ -143,7 +143,7 @@ def trace_skeleton(image: np.ndarray, count: int = 20) -> np.ndarray:
 def trace_batch(images: np.ndarray, count: int = 20, progress: bool = False) -> np.ndarray:
     """Trace ``images: (N, 28, 28)`` into ``points: (N, count, 3)`` float32 (``count`` >= 2)."""
     if count < 2:
-        raise UserError(f"trace: {count} points per digit is too few", "trace with 2 or more points (--points)")
+        raise UserError(f"trace: {count} points per digit is too few", "trace with 2 or more 'points'", "points")
     images = np.asarray(images)
     if images.ndim != 3 or images.shape[1:] != (PIXELS, PIXELS):
         raise UserError(f"trace: images have shape {images.shape}, expected (N, 28, 28)",

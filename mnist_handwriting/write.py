@@ -12,28 +12,17 @@ converter (:func:`mnist_handwriting.convert.load_converter`), cropped to its ink
 slight random scale and vertical wobble, and set on a shared baseline with a gap that
 varies a little. ``. , - + / :`` are drawn procedurally and a space moves the pen on.
 
-Numbers file (``.npz``, no pickles), for handwriting-synthesis training sets:
-``points`` float32 ``(P, 3)`` (all writings concatenated, in the writing frame),
-``offsets`` int64 ``(N + 1,)`` (writing ``i`` is ``points[offsets[i]:offsets[i + 1]]``),
-``texts`` unicode ``(N,)`` and ``widths`` float32 ``(N,)`` (frame width in cells).
-A name ending in ``.stroke3.npz`` gets sketch-rnn's layout instead (see
-:mod:`mnist_handwriting.export.stroke3`: ``train``/``valid``/``test`` object arrays of int16
-``dx, dy, pen_lifted`` rows, 255 units per digit cell), with ``{split}_texts`` beside them.
+The files of written numbers (numbers ``.npz``, stroke-3, SVG, JSON, GIF) are
+:mod:`mnist_handwriting.export.numbers`.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import zipfile
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from .errors import UserError
-from .formats import output_suffix
-from .paths import atomic_write, require_file, save_npz
 from .strokes import PIXELS, join_strokes, split_strokes
 
 DIGITS = "0123456789"
@@ -91,11 +80,11 @@ class DigitPool:
         self._by_class = [np.flatnonzero(self.labels == d) for d in range(10)]
 
     @classmethod
-    def from_dataset(cls, name: str = "mnist-test", data_dir=None, cache_dir=None) -> "DigitPool":
-        """The thinned MNIST split ``name`` (see :func:`mnist_handwriting.convert.dataset_images`)."""
-        from .convert import dataset_images
+    def from_dataset(cls, name: str = "mnist-test", locations=None) -> "DigitPool":
+        """The thinned MNIST split ``name`` (see :func:`mnist_handwriting.data.datasets.dataset_images`)."""
+        from .data.datasets import dataset_images
 
-        return cls(*dataset_images(name, data_dir, cache_dir))
+        return cls(*dataset_images(name, locations))
 
     def pick(self, digit: int, rng: np.random.Generator, style: int | None) -> int:
         """Index of an image of ``digit``: random, or the ``style``-th of its class (wrapping around)."""
@@ -180,7 +169,7 @@ def _convert(converter, pool: DigitPool, indices: list[int], batch_size: int = 1
 
 def _pick_all(text: str, pool: DigitPool, rng: np.random.Generator, style: int | None) -> list[int]:
     if style is not None and style < 0:
-        raise UserError(f"style {style} is negative", "use --style 0 or more")
+        raise UserError(f"style {style} is negative", "use a 'style' of 0 or more", "style")
     return [pool.pick(int(c), rng, style) for c in text if c in DIGITS]
 
 
@@ -193,15 +182,6 @@ def write_text(text: str, converter, pool: DigitPool, *, style: int | None = Non
     return place(text, list(_convert(converter, pool, indices)), rng, jitter)
 
 
-def write_number(text: str, converter, *, style: int | None = None, seed: int = 0,
-                 pool: DigitPool | None = None) -> np.ndarray:
-    """``text`` as one trajectory ``points: (T, 3)`` in the writing frame (module docstring).
-
-    ``pool`` defaults to the thinned MNIST test digits from the shared data.
-    """
-    return write_text(text, converter, pool or DigitPool.from_dataset(), style=style, seed=seed).points
-
-
 def random_texts(count: int, rng: np.random.Generator, min_digits: int = 1, max_digits: int = 6,
                  punctuation: float = 0.0) -> list[str]:
     """``count`` random numbers of ``min_digits..max_digits`` digits (no leading zero unless one digit).
@@ -209,10 +189,10 @@ def random_texts(count: int, rng: np.random.Generator, min_digits: int = 1, max_
     With probability ``punctuation`` a number gets one separator (``. , - / :``) inside it.
     """
     if count < 1:
-        raise UserError(f"cannot make {count} random numbers", "use --random-numbers 1 or more")
+        raise UserError(f"cannot make {count} random numbers", "ask for a 'count' of 1 or more", "count")
     if not 1 <= min_digits <= max_digits <= MAX_CHARACTERS // 2:
         raise UserError(f"digit counts {min_digits}..{max_digits} are not a valid range",
-                        f"use 1 <= --min-digits <= --max-digits <= {MAX_CHARACTERS // 2}")
+                        f"use 1 <= 'min_digits' <= 'max_digits' <= {MAX_CHARACTERS // 2}", ("min_digits", "max_digits"))
     if not 0 <= punctuation <= 1:
         raise UserError(f"punctuation probability {punctuation} is outside [0, 1]", "use a value between 0 and 1")
     texts = []
@@ -241,152 +221,3 @@ def random_numbers(count: int, converter, pool: DigitPool, *, min_digits: int = 
         writings.append(place(text, list(converted[start:start + len(group)]), rng))
         start += len(group)
     return writings
-
-
-# ---------------------------------------------------------------- files
-
-
-def save_numbers(path: str | os.PathLike, writings: list[Writing]) -> Path:
-    """Write ``writings`` as a numbers file (module docstring), atomically."""
-    if not writings:
-        raise UserError("no writings to save", "write at least one number")
-    lengths = [len(w.points) for w in writings]
-    save_npz(path, points=np.concatenate([w.points for w in writings]).astype(np.float32),
-             offsets=np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
-             texts=np.array([w.text for w in writings], dtype=str),
-             widths=np.array([w.width for w in writings], np.float32))
-    return Path(path)
-
-
-def load_numbers(path: str | os.PathLike) -> list[Writing]:
-    """Read a numbers file written by :func:`save_numbers` (strict: layout and values are checked)."""
-    path = require_file(path, "numbers file", "give the .npz written by `write --out FILE.npz`")
-    fix = "write it again with `mnist-handwriting write`"
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            missing = [k for k in ("points", "offsets", "texts", "widths") if k not in archive.files]
-            if missing:
-                raise UserError(f"{path}: numbers file lacks key(s) {', '.join(missing)}", fix)
-            points, offsets, texts, widths = (archive[k] for k in ("points", "offsets", "texts", "widths"))
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as error:
-        raise UserError(f"{path}: not a readable .npz file ({error})", fix) from None
-    count = len(texts)
-    if (points.ndim != 2 or points.shape[1:] != (3,) or offsets.shape != (count + 1,) or widths.shape != (count,)
-            or texts.dtype.kind != "U"):
-        raise UserError(f"{path}: arrays have the wrong shapes or types", fix)
-    if count == 0 or offsets[0] != 0 or offsets[-1] != len(points) or np.any(np.diff(offsets) < 1):
-        raise UserError(f"{path}: offsets do not split the points into non-empty writings", fix)
-    if not np.all(np.isfinite(points)) or not np.all(np.isin(points[:, 2], (0.0, 1.0))):
-        raise UserError(f"{path}: points hold NaN, infinity or pen flags other than 0/1", fix)
-    return [Writing(str(t), points[a:b].astype(np.float32), float(w), [])
-            for t, a, b, w in zip(texts, offsets[:-1], offsets[1:], widths)]
-
-
-def save_stroke3(path: str | os.PathLike, writings: list[Writing]) -> Path:
-    """Write ``writings`` in sketch-rnn's stroke-3 layout (module docstring), splits by :func:`.export.common.default_splits`."""
-    from .export.common import SPLITS, default_splits
-    from .export.stroke3 import object_array, to_stroke3
-
-    if not writings:
-        raise UserError("no writings to save", "write at least one number")
-    names = default_splits(len(writings))
-    arrays = {}
-    for split in SPLITS:
-        chosen = [w for w, name in zip(writings, names) if name == split]
-        arrays[split] = object_array([to_stroke3(w.points) for w in chosen])
-        arrays[f"{split}_texts"] = np.array([w.text for w in chosen], dtype=str).reshape(-1)
-    save_npz(path, **arrays)
-    return Path(path)
-
-
-def load_stroke3(path: str | os.PathLike) -> list[Writing]:
-    """Inverse of :func:`save_stroke3` (to within ``0.5 / 255`` of a cell), splits in order; widths not kept."""
-    from .export.common import SPLITS
-    from .export.stroke3 import from_stroke3
-
-    path = require_file(path, "stroke-3 numbers file", "give the .stroke3.npz written by `write`")
-    try:
-        # allow_pickle is needed for sketch-rnn's object arrays; only open files you trust.
-        with np.load(path, allow_pickle=True, encoding="latin1") as archive:
-            parts = [(archive[split], archive[f"{split}_texts"]) for split in SPLITS]
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as error:
-        raise UserError(f"{path}: not a stroke-3 numbers file ({error})", "write it again with `write`") from None
-    writings = []
-    for drawings, texts in parts:
-        if len(drawings) != len(texts):
-            raise UserError(f"{path}: {len(drawings)} drawings but {len(texts)} texts", "write it again with `write`")
-        for rows, text in zip(drawings, texts):
-            points = from_stroke3(rows)
-            writings.append(Writing(str(text), points, float(points[:, 0].max() + MARGIN), []))
-    return writings
-
-
-def to_svg(writing: Writing, cell: int = 112) -> str:
-    """One writing as SVG: ``viewBox`` is the writing frame (``0 0 width 1``), ``cell`` px per digit cell."""
-    from .export.common import float_text
-
-    shapes = []
-    for stroke in split_strokes(writing.points):
-        if len(stroke) == 1:
-            x, y = (float_text(v) for v in stroke[0])
-            shapes.append(f'<circle cx="{x}" cy="{y}" r="{float_text(0.75 / PIXELS)}" fill="black"/>')
-        else:
-            shapes.append('<polyline points="' + " ".join(f"{float_text(x)},{float_text(y)}" for x, y in stroke) + '"/>')
-    width = float_text(writing.width)
-    text = writing.text.replace("&", "&amp;").replace("<", "&lt;")
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{round(writing.width * cell)}" height="{cell}" '
-            f'viewBox="0 0 {width} 1" data-text="{text}">\n  <title>{text}</title>\n'
-            f'  <g fill="none" stroke="black" stroke-width="{float_text(1.2 / PIXELS)}" stroke-linecap="round" '
-            f'stroke-linejoin="round">\n  ' + "\n  ".join(shapes) + "\n  </g>\n</svg>\n")
-
-
-def to_json(writing: Writing) -> str:
-    """One writing as JSON: text, frame width, convention, points and per-character spans."""
-    return json.dumps({
-        "convention": "x right, y down, 1.0 = 28 px (one digit cell); x in [0, width], y in [0, 1]; "
-                      "pen_up = 1: pen lifted after the point",
-        "text": writing.text, "width": round(writing.width, 5),
-        "points": [[round(float(x), 5), round(float(y), 5), int(p)] for x, y, p in writing.points],
-        "spans": [list(s) for s in writing.spans]}, indent=1)
-
-
-def writing_frames(writing: Writing, cell: int = 112, fps: int = 10, max_frames: int = 45) -> list:
-    """GIF frames of ``writing`` being drawn (colours as :mod:`.viz.grid`), the end held a second.
-
-    Long writings add several points a frame, so a GIF has at most ``max_frames`` drawing frames.
-    """
-    from PIL import Image, ImageDraw
-
-    from .viz.grid import SUPERSAMPLE, draw_cell
-
-    big = cell * SUPERSAMPLE
-    size = (max(1, round(writing.width * cell)), cell)
-    steps = len(writing.points)
-    frames = []
-    for k in np.unique(np.linspace(1, steps, min(steps, max_frames)).round().astype(int)):
-        canvas = Image.new("RGB", (round(writing.width * big), big), "white")
-        draw_cell(ImageDraw.Draw(canvas), writing.points[:k], (0, 0), big, steps - 1, pen=k < steps)
-        frames.append(canvas.resize(size, Image.LANCZOS))
-    return frames + [frames[-1]] * max(1, fps)
-
-
-OUTPUT_SUFFIXES = (".svg", ".gif", ".json", ".npz")
-
-
-def save_writing(path: str | os.PathLike, writings: list[Writing], fps: int = 10) -> Path:
-    """Write ``writings`` to ``path`` by suffix: ``.npz`` / ``.stroke3.npz`` (any count) or, for one, SVG / GIF / JSON."""
-    path = Path(path)
-    suffix = output_suffix(path, OUTPUT_SUFFIXES)
-    if suffix == ".npz":
-        return (save_stroke3 if path.name.lower().endswith(".stroke3.npz") else save_numbers)(path, writings)
-    if len(writings) != 1:
-        raise UserError(f"a {suffix} file holds one writing, not {len(writings)}", "write many numbers to a .npz")
-    writing = writings[0]
-    if suffix == ".gif":
-        from .viz.animate import save_gif
-
-        save_gif(writing_frames(writing, fps=fps), path, fps)
-    else:
-        with atomic_write(path) as temp:
-            temp.write_text(to_svg(writing) if suffix == ".svg" else to_json(writing), encoding="utf-8")
-    return path

@@ -1,8 +1,9 @@
-"""Shared fixtures: the shared data folder and a per-session cache.
+"""Shared fixtures: the shared data folder, a per-session cache, and the devices to test on.
 
 Tests that need ``../shared/data`` take the ``data_dir`` fixture. Without the data they
 are skipped on a user's machine, but fail under CI (``CI=true``), where the data is
-always present, so a broken data path can never pass silently.
+always present, so a broken data path can never pass silently. ``device`` runs a test on
+the CPU and, where a GPU is present, again on CUDA; ``cuda`` is for tests of CUDA alone.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import os
 
 import pytest
+import torch
 
 from mnist_handwriting.paths import data_dir as resolve_data_dir
 
@@ -29,3 +31,32 @@ def data_dir():
 def cache_dir(tmp_path_factory):
     """A fresh cache folder for the whole test session (decoded data is cached here once)."""
     return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture(params=["cpu", "cuda"])
+def device(request) -> torch.device:
+    """Each test that takes it runs on the CPU and on CUDA (skipped without a GPU)."""
+    if request.param == "cuda" and not torch.cuda.is_available():
+        pytest.skip("needs CUDA")
+    return torch.device(request.param)
+
+
+@pytest.fixture
+def cuda() -> torch.device:
+    """The CUDA device, for tests of CUDA-only behaviour (skipped without a GPU)."""
+    if not torch.cuda.is_available():
+        pytest.skip("needs CUDA")
+    return torch.device("cuda")
+
+
+@pytest.fixture(scope="session")
+def weights(tmp_path_factory):
+    """A randomly initialised LineModel saved as float16, and the model."""
+    from mnist_handwriting.render.learned_line import LineModel
+    from mnist_handwriting.train.line_model import save_line_model
+
+    torch.manual_seed(0)
+    model = LineModel()
+    path = tmp_path_factory.mktemp("line") / "line.safetensors"
+    save_line_model(model, path)
+    return path, model

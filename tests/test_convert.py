@@ -37,31 +37,6 @@ def test_convert_images_rejects_bad_batch_size():
         convert.convert_images(RecordingConverter(), np.zeros((1, 28, 28), np.uint8), np.zeros(1), 0)
 
 
-def test_thinned_inputs_are_used_as_they_are():
-    images = np.zeros((2, 28, 28), np.uint8)
-    images[:, 5:20, 10] = 255
-    assert convert.prepare_inputs(images, "thinned") is images
-
-
-def test_auto_mode_thins_only_thick_images():
-    images = np.zeros((2, 28, 28), np.uint8)
-    images[0, 5:20, 10] = 255          # already a 1-pixel line
-    images[1, 5:20, 8:13] = 200         # a thick bar
-    prepared = convert.prepare_inputs(images, "auto")
-    np.testing.assert_array_equal(prepared[0], images[0])
-    middle_rows = prepared[1, 8:17] > 0
-    assert middle_rows.sum(axis=1).tolist() == [1] * 9, "a 5-pixel bar thins to a line 1 pixel wide"
-    assert middle_rows[:, 10].all(), "along the bar's centre column"
-    assert set(np.unique(prepared[1])) <= {0, 255}
-
-
-def test_unknown_input_mode_and_dataset():
-    with pytest.raises(UserError, match="unknown input mode 'fat'"):
-        convert.prepare_inputs(np.zeros((1, 28, 28), np.uint8), "fat")
-    with pytest.raises(UserError, match="unknown dataset 'emnist'"):
-        convert.dataset_images("emnist")
-
-
 def test_trace_converter_draws_the_skeleton():
     images = np.zeros((1, 28, 28), np.uint8)
     images[0, 4:24, 14] = 255
@@ -74,27 +49,3 @@ def test_trace_converter_draws_the_skeleton():
 def test_no_digits_give_an_empty_array_of_the_converters_length():
     points = convert.convert_images(convert.load_converter(), np.zeros((0, 28, 28), np.uint8), np.zeros(0), 8)
     assert points.shape == (0, 20, 3)
-
-
-def test_raw_mnist_datasets_come_from_the_idx_files_thinned(tmp_path):
-    from mnist_handwriting.data.idx import FILES, write_idx
-
-    images = np.zeros((10000, 28, 28), np.uint8)
-    images[7, 5:20, 10:15] = 200                       # one thick bar
-    labels = np.arange(10000) % 10
-    (tmp_path / "mnist").mkdir()
-    (image_name, _, _), (label_name, _, _) = FILES["test"]
-    write_idx(tmp_path / "mnist" / image_name, images)
-    write_idx(tmp_path / "mnist" / label_name, labels.astype(np.uint8))
-    thinned, read_labels = convert.dataset_images("raw-mnist-test", cache_dir=tmp_path)
-    np.testing.assert_array_equal(read_labels, labels)
-    assert thinned.shape == (10000, 28, 28) and thinned.sum() == thinned[7].sum()
-    assert (thinned[7, 8:17] > 0).sum(axis=1).tolist() == [1] * 9, "the bar is thinned to one pixel"
-
-
-def test_missing_shared_data_points_to_the_raw_dataset(tmp_path, monkeypatch):
-    monkeypatch.setenv("MNIST_HANDWRITING_DATA", str(tmp_path / "none"))
-    with pytest.raises(UserError, match="raw-mnist-test after `mnist-handwriting data download-mnist`"):
-        convert.dataset_images("mnist-test", cache_dir=tmp_path)
-    with pytest.raises(UserError, match="data download-mnist"):
-        convert.dataset_images("raw-mnist-test", cache_dir=tmp_path)

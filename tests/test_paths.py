@@ -18,14 +18,28 @@ def test_missing_data_dir_names_its_source(tmp_path, monkeypatch):
     with pytest.raises(UserError, match=r"from \$MNIST_HANDWRITING_DATA\) does not exist"):
         paths.data_dir()
     assert paths.data_dir(required=False) is None
-    with pytest.raises(UserError, match=r"from --data-dir\)"):
+    # The library names its parameter; the CLI names its flag (issue 13).
+    with pytest.raises(UserError, match=r"from 'data_dir'\)") as error:
         paths.data_dir(tmp_path / "also-gone")
+    assert error.value.parameters == ("data_dir",)
+
+
+def test_the_cli_names_the_data_dir_flag(tmp_path, monkeypatch, capsys):
+    from mnist_handwriting.cli import main
+
+    out = str(tmp_path / "x.npz")
+    assert main(["convert", "--dataset", "mnist-test", "--data-dir", str(tmp_path / "gone"), "--out", out]) == 2
+    assert "(from --data-dir) does not exist" in capsys.readouterr().err
+    monkeypatch.delenv(paths.DATA_ENV, raising=False)
+    monkeypatch.setattr(paths, "default_data_candidates", lambda: [tmp_path / "none"])
+    assert main(["convert", "--dataset", "mnist-test", "--out", out]) == 2
+    assert "pass the folder as --data-dir or set" in capsys.readouterr().err
 
 
 def test_no_default_data_dir_gives_a_fix(tmp_path, monkeypatch):
     monkeypatch.delenv(paths.DATA_ENV, raising=False)
     monkeypatch.setattr(paths, "default_data_candidates", lambda: [tmp_path / "none"])
-    with pytest.raises(UserError, match="pass --data-dir DIR or set"):
+    with pytest.raises(UserError, match="pass the folder as 'data_dir' or set"):
         paths.data_dir()
 
 

@@ -14,9 +14,9 @@ from mnist_handwriting.errors import UserError
 from mnist_handwriting.export.common import float_text
 from mnist_handwriting.render.exact import draw_trajectory
 from mnist_handwriting.strokes import split_strokes
-from mnist_handwriting.write import (BASELINE, GAP, MARGIN, SPACE, DigitPool, Jitter, Writing, check_text,
-                                     load_numbers, load_stroke3, place, random_numbers, random_texts, save_numbers, save_writing,
-                                     to_svg, write_text)
+from mnist_handwriting.export.numbers import load_numbers, load_stroke3, save_numbers, save_writing, writing_svg
+from mnist_handwriting.write import (BASELINE, GAP, MARGIN, SPACE, DigitPool, Jitter, Writing, check_text, place,
+                                     random_numbers, random_texts, write_text)
 
 STILL = Jitter(scale=0.0, gap=0.0, rise=0.0)
 
@@ -162,7 +162,7 @@ def test_numbers_file_reader_is_strict(tmp_path):
 
 def test_svg_json_and_gif_outputs(tracer, pool, tmp_path):
     writing = write_text("4.5", tracer, pool, seed=1)
-    svg = to_svg(writing)
+    svg = writing_svg(writing)
     assert f'viewBox="0 0 {float_text(writing.width)} 1"' in svg and "<circle" in svg  # the dot
     assert svg.count("<polyline") == len(split_strokes(writing.points)) - 1
     save_writing(tmp_path / "n.json", [writing])

@@ -1,4 +1,4 @@
-"""Test helper: damage a safetensors weights file on purpose, keeping its metadata."""
+"""Test helpers: damage a safetensors weights file on purpose, keeping its metadata."""
 
 from safetensors.torch import load_file, safe_open, save_file
 
@@ -10,3 +10,9 @@ def rewrite_weights(source, target, change) -> None:
     tensors = load_file(str(source))
     change(tensors)
     save_file(tensors, str(target), metadata=metadata)
+
+
+def metadata(path):
+    """The metadata of a weights file, so that a damaged copy fails on its tensors, not on its kind."""
+    with safe_open(str(path), framework="pt") as handle:
+        return handle.metadata()

@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-import numpy as np
-
-from ..convert import load_converter
 from ..errors import UserError
 from ..paths import output_path
-from ..viz.animate import note_animation, save_gif
-from ..viz.grid import pick
-from .common import add_data_options, add_model_options, add_source_options, converter_spec, source_images, torch_device
+from .common import (add_data_options, add_model_options, add_source_options, converter_spec, source_images,
+                     torch_device, trace_points)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -32,6 +28,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> None:
+    import numpy as np
+
+    from ..convert import load_converter
+    from ..viz.animate import note_animation, save_gif
+    from ..viz.grid import pick
+
     out = output_path(args.out)
     if out.suffix.lower() != ".gif":
         raise UserError(f"output {out} is not a .gif", "name it OUT.gif")
@@ -46,7 +48,7 @@ def run(args: argparse.Namespace) -> None:
             raise UserError(f"--count {args.count} is not positive", "show at least one digit")
         chosen = pick(len(images), min(args.count, len(images)), args.seed)
     images, labels = images[chosen], labels[chosen]
-    converter = load_converter(converter_spec(args), torch_device(args.device), args.points)
+    converter = load_converter(converter_spec(args), torch_device(args.device), trace_points(args))
     frames = note_animation(images, converter.convert(images, labels), converter.reconstruct(images, labels),
                             fps=args.fps, cell=args.cell)
     save_gif(frames, out, args.fps)

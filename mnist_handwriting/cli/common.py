@@ -7,6 +7,13 @@ import argparse
 from ..errors import UserError
 
 
+def locations(args: argparse.Namespace):
+    """The :class:`mnist_handwriting.data.datasets.Locations` that --data-dir and --cache-dir name."""
+    from ..data.datasets import Locations
+
+    return Locations(args.data_dir, args.cache_dir)
+
+
 def add_data_options(parser: argparse.ArgumentParser) -> None:
     """--data-dir and --cache-dir (see ``mnist_handwriting.paths`` for the defaults)."""
     parser.add_argument("--data-dir", metavar="DIR",
@@ -15,9 +22,26 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
                         help="cache folder (default: $MNIST_HANDWRITING_CACHE, else ~/.cache/mnist-handwriting)")
 
 
+BATCH_SIZE = 1024
+"""Digits converted at once by the commands that convert many (--batch-size)."""
+TRACE_POINTS = 20
+"""Points per digit of the tracer unless --points says otherwise."""
+
+
+def add_device_option(parser: argparse.ArgumentParser) -> None:
+    """--device, the same on every command."""
+    parser.add_argument("--device", default="cpu", help="torch device, e.g. cpu, cuda, cuda:1 (default: cpu)")
+
+
+def add_batch_option(parser) -> None:
+    """--batch-size for the commands that convert many digits."""
+    parser.add_argument("--batch-size", type=int, default=BATCH_SIZE,
+                        help=f"digits converted at once (default: {BATCH_SIZE})")
+
+
 def add_run_options(parser: argparse.ArgumentParser) -> None:
     """--device and --seed."""
-    parser.add_argument("--device", default="cpu", help="torch device, e.g. cpu, cuda, cuda:1 (default: cpu)")
+    add_device_option(parser)
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
 
 
@@ -43,8 +67,10 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
                         help="model: a trained handwriting model (default); trace: the classical skeleton tracer")
     parser.add_argument("--model", metavar="NAME_OR_PATH",
                         help="shipped model name or path to a .safetensors file (default: the shipped default model)")
-    parser.add_argument("--points", type=int, default=20, help="points per digit for --method trace (default: 20)")
-    parser.add_argument("--device", default="cpu", help="torch device, e.g. cpu, cuda (default: cpu)")
+    parser.add_argument("--points", type=int,
+                        help=f"points per digit, for --method trace only: a model draws the number it was trained "
+                             f"for (default: {TRACE_POINTS})")
+    add_device_option(parser)
 
 
 def converter_spec(args: argparse.Namespace) -> str | None:
@@ -53,15 +79,26 @@ def converter_spec(args: argparse.Namespace) -> str | None:
         if args.model:
             raise UserError("--model and --method trace were both given", "drop one of them")
         return "trace"
+    if getattr(args, "points", None) is not None:
+        raise UserError("--points was given for a model, which draws the number of points it was trained for",
+                        "drop --points, or add --method trace")
     return args.model
+
+
+def trace_points(args: argparse.Namespace) -> int:
+    """The tracer's points per digit: --points, else :data:`TRACE_POINTS`."""
+    return TRACE_POINTS if args.points is None else args.points
 
 
 def add_source_options(parser: argparse.ArgumentParser, default_dataset: str | None = None) -> None:
     """--images IN.npz or --dataset NAME (one of them; required without ``default_dataset``), and --input."""
-    from ..convert import DATASETS, INPUT_MODES
+    from ..data.datasets import DATASETS, INPUT_MODES
 
     source = parser.add_mutually_exclusive_group(required=default_dataset is None)
-    source.add_argument("--images", metavar="IN.npz", help="images file: images uint8 (N, 28, 28), labels int64 (N,)")
+    # Input files are positional on every command (as in show and export); --images is kept as its other name.
+    source.add_argument("images_file", nargs="?", metavar="IN.npz",
+                        help="images file: images uint8 (N, 28, 28), labels int64 (N,)")
+    source.add_argument("--images", metavar="IN.npz", help="the same as the positional IN.npz")
     default = f" (default: {default_dataset})" if default_dataset else ""
     source.add_argument("--dataset", choices=DATASETS, default=default_dataset,
                         help="a built-in dataset: mnist-* (thinned MNIST from the shared data) or raw-mnist-* "
@@ -74,10 +111,11 @@ def add_source_options(parser: argparse.ArgumentParser, default_dataset: str | N
 
 def source_images(args: argparse.Namespace):
     """The thinned ``images: (N, 28, 28) uint8, labels: (N,)`` chosen by :func:`add_source_options`."""
-    from ..convert import dataset_images, prepare_inputs
+    from ..data.datasets import dataset_images
+    from ..data.preprocess import prepare_inputs
     from ..formats import load_images_file
 
-    if args.images:
-        images, labels = load_images_file(args.images)
+    if args.images or args.images_file:
+        images, labels = load_images_file(args.images or args.images_file)
         return prepare_inputs(images, args.input), labels
-    return dataset_images(args.dataset, args.data_dir, args.cache_dir)
+    return dataset_images(args.dataset, locations(args))

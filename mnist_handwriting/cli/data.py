@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-import numpy as np
-from tqdm import tqdm
-
-from ..paths import cache_dir as resolve_cache_dir, data_dir as resolve_data_dir
-from .common import add_data_options
+from ..paths import data_dir as resolve_data_dir
+from .common import add_data_options, locations
 
 
 def register(subparsers) -> None:
@@ -36,31 +33,30 @@ def register(subparsers) -> None:
 
 
 def _loaders(args: argparse.Namespace) -> dict:
-    """Dataset name -> a function loading it (through the cache)."""
-    from ..data.human import load_human_samples, load_pendigits
-    from ..data.stroke_sequences import load_thinned_mnist
+    """Each built-in digit set's title -> a function loading it (through the cache)."""
+    from ..data.datasets import SETS
 
-    return {
-        "thinned-mnist train": lambda: load_thinned_mnist("train", args.data_dir, args.cache_dir),
-        "thinned-mnist test": lambda: load_thinned_mnist("test", args.data_dir, args.cache_dir),
-        "pendigits": lambda: load_pendigits(args.data_dir, args.cache_dir),
-        "human-samples": lambda: load_human_samples(args.data_dir),
-    }
+    found = locations(args)
+    return {source.title: (lambda source=source: source.load(found)) for source in SETS.values()}
 
 
 def _describe(name: str, digits) -> str:
+    import numpy as np
+
     counts = " ".join(f"{d}:{c}" for d, c in enumerate(np.bincount(digits.labels, minlength=10)))
     writers = "" if digits.writers is None else f", {len(np.unique(digits.writers))} writers"
     return f"{name}: {len(digits)} digits, {len(digits.points)} points{writers} (per class {counts})"
 
 
 def run_prepare(args: argparse.Namespace) -> None:
+    from tqdm import tqdm
+
     loaders = _loaders(args)
     lines = []
     for name, load in tqdm(loaders.items(), desc="decoding", unit="set", disable=None):
         lines.append(_describe(name, load()))
     print("\n".join(lines))
-    print(f"cached in {resolve_cache_dir(args.cache_dir)}")
+    print(f"cached in {locations(args).cache}")
 
 
 LICENCES = {
@@ -76,7 +72,7 @@ def run_info(args: argparse.Namespace) -> None:
     for folder, licence in LICENCES.items():
         present = "present" if data and (data / folder).is_dir() else "missing"
         print(f"  {folder}: {present}; licence {licence}")
-    cache = resolve_cache_dir(args.cache_dir)
+    cache = locations(args).cache
     files = sorted(p for p in cache.iterdir() if p.is_file())
     print(f"cache folder: {cache} ({sum(p.stat().st_size for p in files) / 1e6:.1f} MB in {len(files)} files)")
     for path in files:
@@ -87,9 +83,8 @@ def run_info(args: argparse.Namespace) -> None:
 
 
 def run_preview(args: argparse.Namespace) -> None:
-    from ..data.human import load_pendigits
+    from ..data.datasets import load
     from ..data.preview import per_class_indices, trajectory_grid
-    from ..data.stroke_sequences import load_thinned_mnist
     from ..errors import UserError
     from ..formats import output_suffix
     from ..paths import atomic_write, output_path
@@ -102,8 +97,7 @@ def run_preview(args: argparse.Namespace) -> None:
         raise UserError(f"--classes {args.classes!r} is not a list of digits", "write e.g. --classes 2,7") from None
     if not all(0 <= c <= 9 for c in classes) or args.per_class < 1:
         raise UserError("--classes must be digits 0..9 and --per-class at least 1", "write e.g. --classes 2,7")
-    digits = (load_thinned_mnist("train", args.data_dir, args.cache_dir) if args.dataset == "thinned-mnist"
-              else load_pendigits(args.data_dir, args.cache_dir))
+    digits = load("mnist-train" if args.dataset == "thinned-mnist" else "pendigits", locations(args))
     grid = trajectory_grid(digits, per_class_indices(digits.labels, args.per_class, classes, args.seed),
                            columns=args.per_class)
     with atomic_write(out) as temp:

@@ -5,11 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..convert import convert_images, load_converter
-from ..draw import OUTPUT_SUFFIXES, choose_labels, read_digit_images, save_drawing
+from ..export.outputs import OUTPUT_SUFFIXES
 from ..paths import output_path
-from ..viz.animate import check_fps
-from .common import add_model_options, converter_spec, torch_device
+from .common import add_model_options, converter_spec, torch_device, trace_points
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -28,19 +26,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="also write an animation of the drawing (default: next to --out, with .gif)")
     parser.add_argument("--fps", type=int, default=10, help="animation frames per second (default: 10)")
     add_model_options(parser)
-    parser.set_defaults(func=run)
+    parser.set_defaults(func=run, parameter_flags={"labels": "--label"})
 
 
 def run(args: argparse.Namespace) -> None:
+    from ..convert import convert_images, load_converter
+    from ..draw import choose_labels, read_digit_images, save_drawing
+    from ..viz.animate import check_fps
+
     device = torch_device(args.device)
     first = Path(args.images[0])
     out = output_path(args.out or (f"{first.stem}.svg" if len(args.images) == 1 else "strokes.json"))
-    gif = output_path(args.gif) if args.gif else (None if out.suffix.lower() == ".gif" else out.with_suffix(".gif"))
+    gif = output_path(args.gif, "gif") if args.gif else (None if out.suffix.lower() == ".gif" else out.with_suffix(".gif"))
     if gif is not None or out.suffix.lower() == ".gif":
         check_fps(args.fps)   # before anything is written
     images = read_digit_images(args.images)
     labels = choose_labels(images, args.label, device)
-    converter = load_converter(converter_spec(args), device, args.points)
+    converter = load_converter(converter_spec(args), device, trace_points(args))
     points = convert_images(converter, images, labels.values, progress=False)
     save_drawing(out, points, labels, args.images, args.fps)
     if gif is not None:

@@ -7,7 +7,8 @@ import json
 
 from ..errors import UserError
 from ..paths import atomic_write, output_path
-from .common import add_data_options, add_model_options, converter_spec, torch_device
+from .common import (add_batch_option, add_data_options, add_model_options, converter_spec, locations, torch_device,
+                     trace_points)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -20,7 +21,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="evaluate `trace` and every shipped model; one row each")
     parser.add_argument("--subset", type=int, metavar="N",
                         help="only the first N test digits and N pendigits development digits (default: all)")
-    parser.add_argument("--batch-size", type=int, default=256, help="digits per conversion batch (default: 256)")
+    add_batch_option(parser)
     parser.add_argument("--classifier", metavar="PATH",
                         help="legibility classifier .safetensors (default: the shipped one)")
     parser.add_argument("--dev-pen-width", type=float, metavar="PX",
@@ -57,13 +58,13 @@ def run(args: argparse.Namespace) -> None:
         raise UserError(f"--dev-pen-width {args.dev_pen_width} is outside (0, 8] pixels", "use e.g. 2.5")
     if args.batch_size < 1:
         raise UserError(f"--batch-size {args.batch_size} is not positive", "pass --batch-size 1 or more")
-    outputs = [output_path(path) for path in (args.out, args.table) if path]
+    outputs = [output_path(path, name) for name, path in (("out", args.out), ("table", args.table)) if path]
     device = torch_device(args.device)
     classifier = load_classifier(device, args.classifier)
     reports = {}
     for spec in _specs(args):
-        converter = load_converter(spec, device, args.points)
-        reports[converter.name] = evaluate(converter, data_dir=args.data_dir, cache_dir=args.cache_dir,
+        converter = load_converter(spec, device, trace_points(args))
+        reports[converter.name] = evaluate(converter, locations=locations(args),
                                            subset=args.subset, batch_size=args.batch_size, classifier=classifier,
                                            dev_pen_width=args.dev_pen_width)
     table = markdown_table({name: report["overall"] for name, report in reports.items()})

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from ..convert import load_converter
 from ..errors import UserError
-from ..experiments import constant_input
 from ..paths import output_path
-from .common import add_model_options, converter_spec, torch_device
+from .common import add_model_options, converter_spec, torch_device, trace_points
 
 EXPERIMENTS = ("constant-input",)
 
@@ -26,13 +24,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> None:
+    from ..convert import load_converter
+    from ..experiments import constant_input
+
     from ..viz.animate import drawing_frames, save_gif
     from ..viz.grid import trajectory_grid
 
     out = output_path(args.out)
     if out.suffix.lower() not in (".png", ".gif"):
         raise UserError(f"output {out} is neither .png nor .gif", "name it OUT.png or OUT.gif")
-    converter = load_converter(converter_spec(args), torch_device(args.device), args.points)
+    converter = load_converter(converter_spec(args), torch_device(args.device), trace_points(args))
     points, labels = constant_input(converter)
     if out.suffix.lower() == ".gif":
         save_gif(drawing_frames(points, labels=labels, columns=10, fps=args.fps), out, args.fps)

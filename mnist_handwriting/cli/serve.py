@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from ..convert import load_converter
 from ..errors import UserError
-from .common import add_data_options, add_model_options, converter_spec, torch_device
+from .common import add_data_options, add_model_options, converter_spec, locations, torch_device, trace_points
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -24,14 +23,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> None:
+    from ..convert import load_converter
+
     from ..serve.app import App
     from ..serve.server import make_server
 
     if not 0 <= args.port <= 65535:
         raise UserError(f"port {args.port} is outside 0..65535", "use e.g. --port 8000")
     device = torch_device(args.device)
-    app = App(load_converter(converter_spec(args), device, args.points), data_dir=args.data_dir,
-              cache_dir=args.cache_dir, device=str(device))
+    app = App(load_converter(converter_spec(args), device, trace_points(args)), locations=locations(args),
+              device=str(device))
     try:
         server = make_server(app, args.host, args.port, quiet=args.quiet)
     except OSError as error:

@@ -6,7 +6,6 @@ import argparse
 from pathlib import Path
 
 from ..errors import UserError
-from ..formats import load_handwriting_file, load_images_file, output_suffix
 from ..paths import atomic_write, output_path
 
 
@@ -15,22 +14,23 @@ def register(subparsers) -> None:
         "show", help="draw a grid of trajectories as PNG (or animated GIF)",
         description="Draw digits of a handwriting file as a grid: strokes coloured by order (purple first, "
                     "yellow last), the start point ringed, pen-up jumps dashed grey. An --out ending in .gif "
-                    "animates the drawing point by point.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                    "animates the drawing point by point.")
     parser.add_argument("input", metavar="IN.npz", help="handwriting file (points (N, T, 3), labels (N,))")
     parser.add_argument("--out", required=True, metavar="FILE", help="output .png (or .gif)")
-    parser.add_argument("--count", type=int, default=100, help="number of digits to draw")
-    parser.add_argument("--columns", type=int, default=10, help="digits per row")
-    parser.add_argument("--cell", type=int, default=84, help="cell side in pixels")
+    parser.add_argument("--count", type=int, default=100, help="number of digits to draw (default: 100)")
+    parser.add_argument("--columns", type=int, default=10, help="digits per row (default: 10)")
+    parser.add_argument("--cell", type=int, default=84, help="cell side in pixels (default: 84)")
     parser.add_argument("--images", metavar="IMAGES.npz",
                         help="images file with the same digits in the same order, drawn underneath in grey")
-    parser.add_argument("--seed", type=int, default=None,
+    parser.add_argument("--seed", type=int,
                         help="draw a random sample chosen with this seed (default: the first --count digits)")
-    parser.add_argument("--fps", type=int, default=10, help="frames per second of a .gif")
+    parser.add_argument("--fps", type=int, default=10, help="frames per second of a .gif (default: 10)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> None:
+    from ..formats import load_handwriting_file, load_images_file, output_suffix
+
     from ..viz.animate import check_fps, drawing_frames, save_gif
     from ..viz.grid import pick, trajectory_grid
 

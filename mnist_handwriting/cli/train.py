@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import shlex
 
-from .common import add_data_options, add_run_options, torch_device
+from .common import add_data_options, add_run_options, locations, torch_device
 
 
 def register(subparsers) -> None:
@@ -71,6 +71,6 @@ def run(args: argparse.Namespace) -> None:
     configs.apply_overrides(config, args.overrides + extra)
     command = reproducing_command(args)
     summary = train(config, args.resume or args.out, device=torch_device(args.device), seed=args.seed,
-                    data_dir=args.data_dir, cache_dir=args.cache_dir, resume=bool(args.resume), command=command,
+                    locations=locations(args), resume=bool(args.resume), command=command,
                     tensorboard=not args.no_tensorboard)
     print(" ".join(f"{key}={value}" for key, value in summary.items()))

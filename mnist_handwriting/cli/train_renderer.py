@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import shlex
 import sys
 from pathlib import Path
@@ -46,8 +45,11 @@ def run(args: argparse.Namespace) -> None:
 
     from ..errors import UserError
     from ..paths import atomic_write
-    from ..render.learned_line import (WEIGHTS_NAME, evaluate_line_model, held_out_segments, line_model_figure,
-                                       line_model_record, load_line_model, save_line_model, train_line_model)
+    from ..render.learned_line import WEIGHTS_NAME, load_line_model
+    from ..train.line_model import (comparison_segments, evaluate_line_model, held_out_segments, save_line_model,
+                                    train_line_model)
+    from ..viz.images import image_grid
+    from ..safeweights import describe_machine
 
     if (min(args.images, args.batch_size, args.held_out) < 1 or args.lr <= 0
             or (args.max_minutes is not None and args.max_minutes <= 0)):
@@ -65,20 +67,20 @@ def run(args: argparse.Namespace) -> None:
                                       pen=args.pen)
     dtype = torch.float32 if args.float32 else torch.float16
     weights = out / f"{WEIGHTS_NAME}.safetensors"
-    save_line_model(model, weights, dtype, args.rank)
     config = {"images": args.images, "max_minutes": args.max_minutes, "loss": args.loss, "pen": args.pen,
               "batch_size": args.batch_size, "lr": args.lr, "seed": args.seed, "held_out": args.held_out,
               "device": str(device), "storage_dtype": str(dtype).removeprefix("torch."), "rank": args.rank}
+    description = {"config": config, "command": shlex.join(["mnist-handwriting", *sys.argv[1:]]),
+                   "machine": describe_machine(device)}
+    save_line_model(model, weights, dtype, args.rank, metrics=metrics, **description)
     metrics["weights_bytes"] = weights.stat().st_size
     # Re-read what was written: checks the strict loader and measures the storage dtype's cost.
     stored = load_line_model(weights, device)
     metrics["held_out_as_stored"] = evaluate_line_model(stored, held_out_segments(args.held_out))
-    record = line_model_record(config, metrics, shlex.join(["mnist-handwriting", *sys.argv[1:]]))
-    with atomic_write(out / f"{WEIGHTS_NAME}.json") as temp:
-        temp.write_text(json.dumps(record, indent=2) + "\n")
+    save_line_model(model, weights, dtype, args.rank, metrics=metrics, **description)
     figure = Path(args.figure) if args.figure else out / f"{WEIGHTS_NAME}.png"
     with atomic_write(figure) as temp:
-        line_model_figure(model).save(temp, format="PNG")
+        image_grid(list(comparison_segments(model)), ["learned line", "exact"]).save(temp, format="PNG")
     held = metrics["held_out_as_stored"]
     print(f"wrote {weights} ({metrics['weights_bytes'] / 1e6:.1f} MB), {out / (WEIGHTS_NAME + '.json')}, {figure}")
     print(f"held-out: MSE {held['mse']:.5f}, IoU {held['iou_pen_down']:.3f}, peak ink at pen value 0.5 "

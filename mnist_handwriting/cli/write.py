@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from ..convert import load_converter
 from ..errors import UserError
+from ..export.outputs import OUTPUT_SUFFIXES
 from ..paths import output_path
-from ..viz.animate import check_fps
-from ..write import OUTPUT_SUFFIXES, DigitPool, check_text, random_numbers, save_writing, write_text
-from .common import add_data_options, add_model_options, converter_spec, torch_device
+from .common import (add_batch_option, add_data_options, add_model_options, converter_spec, locations, torch_device,
+                     trace_points)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -36,13 +35,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     group.add_argument("--max-digits", type=int, default=6, help="most digits per random number (default: 6)")
     group.add_argument("--punctuation", type=float, default=0.0,
                        help="probability that a random number gets one of . , - / : inside (default: 0)")
-    group.add_argument("--batch-size", type=int, default=1024, help="digits converted at once (default: 1024)")
+    add_batch_option(group)
     add_model_options(parser)
     add_data_options(parser)
-    parser.set_defaults(func=run)
+    parser.set_defaults(func=run, parameter_flags={"count": "--random-numbers"})
 
 
 def run(args: argparse.Namespace) -> None:
+    from ..convert import load_converter
+    from ..export.numbers import save_writing
+    from ..viz.animate import check_fps
+    from ..write import DigitPool, check_text, random_numbers, write_text
+
     if (args.text is None) == (args.random_numbers is None):
         raise UserError("give either a TEXT to write or --random-numbers N", "e.g. `write 2026` or "
                         "`write --random-numbers 1000 --out numbers.npz`")
@@ -52,11 +56,11 @@ def run(args: argparse.Namespace) -> None:
     if not many:
         check_text(args.text)  # before the slow loading of the model and the digits
     out = output_path(args.out or ("numbers.npz" if many else "number.svg"))
-    gif = output_path(args.gif) if args.gif else None
+    gif = output_path(args.gif, "gif") if args.gif else None
     if gif is not None or out.suffix.lower() == ".gif":
         check_fps(args.fps)   # before anything is written
-    converter = load_converter(converter_spec(args), torch_device(args.device), args.points)
-    pool = DigitPool.from_dataset(args.dataset, args.data_dir, args.cache_dir)
+    converter = load_converter(converter_spec(args), torch_device(args.device), trace_points(args))
+    pool = DigitPool.from_dataset(args.dataset, locations(args))
     if many:
         writings = random_numbers(args.random_numbers, converter, pool, min_digits=args.min_digits,
                                   max_digits=args.max_digits, punctuation=args.punctuation, style=args.style,

@@ -100,7 +100,7 @@ def read_samples_h5(path) -> DigitSet:
 def load_human_samples(data_dir=None) -> DigitSet:
     """The 32 human digits (20 points each) with their exact-rendered thin images."""
     path = resolve_data_dir(data_dir) / SAMPLES_FILE
-    require_file(path, "human samples file", f"put samples.h5 in {path.parent} or pass --data-dir")
+    require_file(path, "human samples file", f"put samples.h5 in {path.parent} or pass another 'data_dir'", "data_dir")
     return read_samples_h5(path)
 
 
@@ -186,7 +186,8 @@ def read_pendigits(path) -> DigitSet:
 def load_pendigits(data_dir=None, cache_dir=None) -> DigitSet:
     """The 7,494 pendigits training digits (writers 1..30) in the MNIST frame, cached after the first load."""
     path = resolve_data_dir(data_dir) / PENDIGITS_FILE
-    require_file(path, "pendigits file", f"put pendigits-train.unipen in {path.parent} or pass --data-dir")
+    require_file(path, "pendigits file", f"put pendigits-train.unipen in {path.parent} or pass another 'data_dir'",
+                 "data_dir")
     return cached("pendigits", [path], lambda: read_pendigits(path), cache_dir)
 
 

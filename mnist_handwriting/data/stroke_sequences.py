@@ -146,6 +146,6 @@ def load_thinned_mnist(split: str, data_dir=None, cache_dir=None) -> DigitSet:
     if split not in FILES:
         raise UserError(f"unknown split {split!r}", "use 'train' or 'test'")
     folder = resolve_data_dir(data_dir) / SUBDIR
-    fix = f"put de Jong's stroke-sequence files in {folder} (see the data README) or pass --data-dir"
-    sources = [require_file(folder / name, "stroke-sequence file", fix) for name in FILES[split][:2]]
+    fix = f"put de Jong's stroke-sequence files in {folder} (see the data README) or pass another 'data_dir'"
+    sources = [require_file(folder / name, "stroke-sequence file", fix, "data_dir") for name in FILES[split][:2]]
     return cached(f"thinned-mnist-{split}", sources, lambda: _build(split, folder), cache_dir)

@@ -92,18 +92,20 @@ def _first(digits, subset: int | None):
     return digits if subset is None or subset >= len(digits) else digits.subset(slice(0, subset))
 
 
-def evaluate(converter, *, data_dir=None, cache_dir=None, subset: int | None = None, batch_size: int = 256,
+def evaluate(converter, *, locations=None, subset: int | None = None, batch_size: int = 256,
              progress: bool = True, classifier=None, dev_pen_width: float | None = None) -> dict:
     """All metrics of ``converter``, overall and per class (see the module docstring).
 
+    ``locations``: where the data and the cache are (a :class:`mnist_handwriting.data.datasets.Locations`;
+    default: the usual folders).
     ``subset`` keeps the first N test digits and the first N pendigits development digits
     (the 32 human samples are always used). ``classifier`` defaults to the shipped one
     (:func:`mnist_handwriting.models.classifier.load_classifier`). ``dev_pen_width`` replaces
     the development writers' thin renders by thick, raw-MNIST-like ones (that many pixels
     wide) thinned by our own preprocessing, to check that style does not matter.
     """
-    from ..data.human import load_human_samples, load_pendigits, split_by_writer
-    from ..data.stroke_sequences import load_thinned_mnist
+    from ..data.datasets import load
+    from ..data.human import split_by_writer
     from ..models.classifier import load_classifier, predict
 
     if subset is not None and subset < 1:
@@ -112,7 +114,7 @@ def evaluate(converter, *, data_dir=None, cache_dir=None, subset: int | None = N
     overall: dict[str, float] = {}
     per_class: dict[str, dict[str, float]] = {str(d): {} for d in range(10)}
 
-    test = _first(load_thinned_mnist("test", data_dir, cache_dir), subset)
+    test = _first(load("mnist-test", locations), subset)
     points, seconds = _convert(converter, test.images, test.labels, batch_size, progress, "test digits")
     _summarise(reconstruction_scores(points, test.images), test.labels, "", overall, per_class)
     readable = predict(classifier, draw_batch(points))[0] == test.labels
@@ -120,7 +122,7 @@ def evaluate(converter, *, data_dir=None, cache_dir=None, subset: int | None = N
     _summarise({"legibility": readable.astype(np.float64), "legibility_thinned": baseline.astype(np.float64)},
                test.labels, "", overall, per_class)
 
-    dev = _first(split_by_writer(load_pendigits(data_dir, cache_dir))[1], subset)
+    dev = _first(split_by_writer(load("pendigits", locations))[1], subset)
     if dev_pen_width:
         from ..data.human import thick_variant
 
@@ -136,7 +138,7 @@ def evaluate(converter, *, data_dir=None, cache_dir=None, subset: int | None = N
                                          if (chosen := (dev.writers == writer) & (dev.labels == digit)).any()}
                            for writer in np.unique(dev.writers)}
 
-    samples = load_human_samples(data_dir)
+    samples = load("human-samples", locations)
     sample_points, _ = _convert(converter, samples.images, samples.labels, batch_size, False, "samples")
     _summarise(human_scores(sample_points, [samples.trajectory(i) for i in range(len(samples))]), samples.labels,
                "samples_", overall, per_class)

@@ -9,26 +9,26 @@ exactly.
 
 from __future__ import annotations
 
+import importlib
 import os
 from pathlib import Path
 from types import ModuleType
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from ..errors import UserError
-from . import inkml, ndjson, npz, parquet, stroke3, svg
 
-FORMATS: dict[str, ModuleType] = {"npz": npz, "stroke3": stroke3, "ndjson": ndjson, "svg": svg, "inkml": inkml,
-                                  "parquet": parquet}
-"""Format name to its module (pyarrow is imported only when parquet is used)."""
-FORMAT_NAMES = tuple(FORMATS)
+if TYPE_CHECKING:
+    import numpy as np
+
+FORMAT_NAMES = ("npz", "stroke3", "ndjson", "svg", "inkml", "parquet")
+"""The formats, each the name of its module here (imported on first use, pyarrow only for parquet)."""
 
 
 def format_module(format: str) -> ModuleType:
     """The module of ``format``; a UserError for unknown names."""
     if format not in FORMAT_NAMES:
         raise UserError(f"unknown export format {format!r}", f"use one of {', '.join(FORMAT_NAMES)}")
-    return FORMATS[format]
+    return importlib.import_module(f"{__name__}.{format}")
 
 
 def export(points: np.ndarray, labels: np.ndarray, format: str, out: str | os.PathLike, *, split_names=None,

@@ -69,7 +69,8 @@ def default_splits(count: int, valid_fraction: float = 1 / 12, test_start: int |
     the MNIST order, else none); the last ``valid_fraction`` of the rest are validation digits.
     """
     if not 0 <= valid_fraction < 1:
-        raise UserError(f"validation fraction {valid_fraction} is outside [0, 1)", "use e.g. --valid-fraction 0.0833")
+        raise UserError(f"validation fraction {valid_fraction} is outside [0, 1)", "use e.g. a 'valid_fraction' of 0.0833",
+                        "valid_fraction")
     if test_start is None:
         test_start = MNIST_TRAIN if count == MNIST_ALL else count
     if not 0 <= test_start <= count:
@@ -128,7 +129,8 @@ def atomic_folder(path: str | os.PathLike) -> Iterator[Path]:
     """
     path = output_path(path)
     if path.exists() and not (path.is_dir() and not any(path.iterdir())):
-        raise UserError(f"output {path} already exists", "remove it or choose another --out (exports write a folder)")
+        raise UserError(f"output {path} already exists", "remove it or choose another 'out' (exports write a folder)",
+                        "out")
     temp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
     temp.chmod(0o777 & ~current_umask())  # mkdtemp makes it private; the result should look like any new folder
     try:

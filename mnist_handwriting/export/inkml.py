@@ -67,7 +67,7 @@ def write(points: np.ndarray, labels: np.ndarray, out: str | os.PathLike, *, pro
 
 def read(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     """Read a file written by :func:`write`; returns ``points: (N, T, 3)``, ``labels: (N,)``."""
-    path = require_file(path, "InkML file", "give the file written by `export --format inkml`")
+    path = require_file(path, "InkML file", "give the file written by the inkml exporter")
     try:
         root = ET.parse(path).getroot()
         if root.tag != f"{{{NS}}}ink":

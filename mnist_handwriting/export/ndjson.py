@@ -48,7 +48,7 @@ def write(points: np.ndarray, labels: np.ndarray, out: str | os.PathLike, **_) -
 
 def read(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     """Read an ndjson file written by :func:`write`; returns ``points: (N, T, 3)``, ``labels: (N,)``."""
-    path = require_file(path, "ndjson file", "give the file written by `export --format ndjson`")
+    path = require_file(path, "ndjson file", "give the file written by the ndjson exporter")
     drawings, labels = [], []
     with open(path, encoding="utf-8") as handle:
         for number, line in enumerate(handle, 1):
@@ -58,7 +58,7 @@ def read(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
                 points, label = from_record(json.loads(line))
             except (ValueError, KeyError, TypeError) as error:
                 raise UserError(f"{path}:{number}: not a Quick, Draw! record ({error})",
-                                "give the file written by `export --format ndjson`") from None
+                                "give the file written by the ndjson exporter") from None
             drawings.append(points)
             labels.append(label)
     return stack_drawings(drawings, labels, str(path))

@@ -88,7 +88,7 @@ def read(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     folder = Path(path) / "data"
     files = [folder / f"{HUB_SPLITS[s]}.parquet" for s in SPLITS if (folder / f"{HUB_SPLITS[s]}.parquet").is_file()]
     if not files:
-        raise UserError(f"no data/*.parquet files in {path}", "give the folder written by `export --format parquet`")
+        raise UserError(f"no data/*.parquet files in {path}", "give the folder written by the parquet exporter")
     try:
         table = pa.concat_tables([pa.parquet.read_table(f, columns=["index", "label", "points"]) for f in files])
     except (pa.ArrowException, OSError) as error:

@@ -60,34 +60,44 @@ def object_array(items: list[np.ndarray]) -> np.ndarray:
     return array
 
 
+def split_arrays(drawings: list[np.ndarray], names: np.ndarray, **columns: np.ndarray) -> dict[str, np.ndarray]:
+    """sketch-rnn's arrays: per split the object array of the stroke-3 ``drawings: [(T, 3)]`` whose
+    ``names`` is that split, and ``{split}_{column}`` holding each of ``columns`` for them."""
+    arrays = {}
+    for split in SPLITS:
+        index = np.flatnonzero(names == split)
+        arrays[split] = object_array([to_stroke3(drawings[i]) for i in index])
+        for column, values in columns.items():
+            arrays[f"{split}_{column}"] = np.asarray(values)[index]
+    return arrays
+
+
+def read_splits(path: str | os.PathLike, columns: tuple[str, ...], what: str, fix: str) -> dict[str, np.ndarray]:
+    """The arrays of :func:`split_arrays` from the file at ``path`` (a ``what``); a UserError with ``fix`` if any is missing."""
+    path = require_file(path, what, fix)
+    try:
+        # allow_pickle is needed for the object arrays; only open files you trust.
+        with np.load(path, allow_pickle=True, encoding="latin1") as archive:
+            keys = [k for s in SPLITS for k in (s, *(f"{s}_{c}" for c in columns))]
+            missing = [k for k in keys if k not in archive.files]
+            if missing:
+                raise UserError(f"{path}: not a {what}: it lacks key(s) {', '.join(missing)}", fix)
+            return {k: archive[k] for k in keys}
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as error:
+        raise UserError(f"{path}: not a readable .npz file ({error})", fix) from None
+
+
 def write(points: np.ndarray, labels: np.ndarray, out: str | os.PathLike, *, split_names=None, **_) -> Path:
     """Write ``points: (N, T, 3)``, ``labels: (N,)`` as a sketch-rnn npz, atomically."""
     points, labels = check_input(points, labels, str(out))
     names = check_splits(split_names, len(points))
-    arrays = {}
-    for split in SPLITS:
-        index = np.flatnonzero(names == split)
-        arrays[split] = object_array([to_stroke3(points[i]) for i in index])
-        arrays[f"{split}_labels"] = labels[index]
-        arrays[f"{split}_index"] = index.astype(np.int64)
-    save_npz(out, **arrays)
+    save_npz(out, **split_arrays(list(points), names, labels=labels, index=np.arange(len(points), dtype=np.int64)))
     return Path(out)
 
 
 def read(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     """Read a file written by :func:`write` back in input order: ``points: (N, T, 3)``, ``labels: (N,)``."""
-    path = require_file(path, "stroke-3 file", "give the .npz written by `export --format stroke3`")
-    try:
-        # allow_pickle is needed for the object arrays; only open files you trust.
-        with np.load(path, allow_pickle=True, encoding="latin1") as archive:
-            keys = [k for s in SPLITS for k in (s, f"{s}_labels", f"{s}_index")]
-            missing = [k for k in keys if k not in archive.files]
-            if missing:
-                raise UserError(f"{path}: stroke-3 file lacks key(s) {', '.join(missing)}",
-                                "give a file written by `export --format stroke3`")
-            data = {k: archive[k] for k in keys}
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as error:
-        raise UserError(f"{path}: not a readable .npz file ({error})", "export it again") from None
+    data = read_splits(path, ("labels", "index"), "stroke-3 file", "give the .npz written by the stroke3 exporter")
     drawings = [d for s in SPLITS for d in data[s]]
     index = np.concatenate([data[f"{s}_index"] for s in SPLITS]).astype(np.int64)
     labels = np.concatenate([data[f"{s}_labels"] for s in SPLITS])

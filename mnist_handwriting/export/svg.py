@@ -27,20 +27,34 @@ WIDTH = 1 / PIXELS
 """Stroke width: one MNIST pixel."""
 
 
-def to_svg(points: np.ndarray, label: int) -> str:
-    """One trajectory ``points: (T, 3)`` as SVG text."""
+def to_svg(points: np.ndarray, label: int | None = None, *, text: str | None = None, width: float = 1.0,
+           cell: int = 280, pen: float = WIDTH, dot: float | None = None) -> str:
+    """One trajectory ``points: (T, 3)`` as SVG text, named by its digit ``label`` or by the ``text`` it writes.
+
+    The ``viewBox`` is the frame ``0 0 width 1`` (a digit: the unit square; a written number:
+    ``width`` digit cells, see :mod:`mnist_handwriting.write`), drawn ``cell`` px per unit;
+    ``pen`` is the stroke width and ``dot`` the radius of a one-point stroke (default ``pen / 2``),
+    both in frame units.
+    """
+    if (label is None) == (text is None):
+        raise ValueError("name the drawing by exactly one of label and text")
+    if text is None:
+        name, attribute = str(int(label)), "data-label"
+    else:
+        name, attribute = text.replace("&", "&amp;").replace("<", "&lt;"), "data-text"
+    radius = float_text(pen / 2 if dot is None else dot)
     shapes = []
     for stroke in split_strokes(points):
         if len(stroke) == 1:
             x, y = (float_text(v) for v in stroke[0])
-            shapes.append(f'<circle cx="{x}" cy="{y}" r="{float_text(WIDTH / 2)}" fill="black"/>')
+            shapes.append(f'<circle cx="{x}" cy="{y}" r="{radius}" fill="black"/>')
         else:
             coords = " ".join(f"{float_text(x)},{float_text(y)}" for x, y in stroke)
             shapes.append(f'<polyline points="{coords}"/>')
     body = "\n  ".join(shapes)
-    return (f'<svg xmlns="{NS}" width="280" height="280" viewBox="0 0 1 1" data-label="{int(label)}">\n'
-            f'  <title>{int(label)}</title>\n'
-            f'  <g fill="none" stroke="black" stroke-width="{float_text(WIDTH)}" '
+    return (f'<svg xmlns="{NS}" width="{round(width * cell)}" height="{cell}" viewBox="0 0 {float_text(width)} 1" '
+            f'{attribute}="{name}">\n  <title>{name}</title>\n'
+            f'  <g fill="none" stroke="black" stroke-width="{float_text(pen)}" '
             f'stroke-linecap="round" stroke-linejoin="round">\n  {body}\n  </g>\n</svg>\n')
 
 

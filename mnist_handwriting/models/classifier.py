@@ -3,33 +3,26 @@
 Trained once on the thinned MNIST training images and shipped as
 ``weights/classifier.safetensors`` (+ ``classifier.json``). Its accuracy on exact renders
 of converted digits, next to its accuracy on the thinned test images, says how legible
-the drawn strokes are. Light random affine jitter during training keeps it tolerant of
-the small displacements a drawn stroke has from the skeleton it traces.
+the drawn strokes are. Its training loop is :mod:`mnist_handwriting.train.classifier`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import datetime
-import json
-import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
-from safetensors.torch import save_file
 from torch import nn
-from tqdm import tqdm
 
 from ..errors import UserError
-from ..paths import WEIGHTS_DIR, atomic_write
-from ..safeweights import check_tensors, read_weights
+from ..paths import WEIGHTS_DIR
+from ..safeweights import check_tensors, read_weights, save_weights
 from ..strokes import PIXELS
 
-FORMAT = "mnist-handwriting-classifier/1"
+KIND = "classifier"
 NAME = "classifier"
 
 
@@ -40,19 +33,6 @@ class ClassifierConfig:
     channels: tuple[int, int] = (16, 32)   # feature maps of the two 3x3 conv blocks (each halves the size)
     hidden: int = 64                       # width of the fully connected layer
     dropout: float = 0.2                   # dropout before the output layer (training only)
-
-
-@dataclass
-class TrainConfig:
-    """How :func:`train_classifier` trains."""
-
-    epochs: int = 3                        # passes over the training images
-    batch_size: int = 128                  # images per step
-    learning_rate: float = 3e-3            # Adam, cosine-decayed to 0 over the run
-    rotate_degrees: float = 12.0           # augmentation: rotation drawn from +-this
-    scale: float = 0.1                     # augmentation: zoom drawn from 1 +- this
-    shift_pixels: float = 2.0              # augmentation: translation drawn from +-this, pixels
-    seed: int = 0                          # initialisation, shuffling and augmentation
 
 
 class DigitClassifier(nn.Module):
@@ -73,23 +53,8 @@ class DigitClassifier(nn.Module):
         return self.head(self.features(images.unsqueeze(1)))
 
 
-def augment(images: torch.Tensor, config: TrainConfig, generator: torch.Generator) -> torch.Tensor:
-    """Random rotation, zoom and shift of ``images: (B, 28, 28)`` (bilinear, zero outside)."""
-    count = len(images)
-
-    def uniform(limit: float) -> torch.Tensor:
-        return (torch.rand(count, generator=generator) * 2 - 1) * limit
-
-    angle = uniform(math.radians(config.rotate_degrees))
-    zoom = 1 + uniform(config.scale)
-    shift = torch.stack([uniform(config.shift_pixels), uniform(config.shift_pixels)], dim=1) * 2 / PIXELS
-    cos, sin = torch.cos(angle) / zoom, torch.sin(angle) / zoom
-    theta = torch.stack([torch.stack([cos, -sin, shift[:, 0]], 1), torch.stack([sin, cos, shift[:, 1]], 1)], 1)
-    grid = F.affine_grid(theta.to(images), [count, 1, PIXELS, PIXELS], align_corners=False)
-    return F.grid_sample(images.unsqueeze(1), grid, align_corners=False).squeeze(1)
-
-
-def _as_float(images: np.ndarray, device: torch.device) -> torch.Tensor:
+def as_float(images: np.ndarray, device: torch.device) -> torch.Tensor:
+    """``images: (N, 28, 28)``, uint8 0..255 or float [0, 1] -> float32 [0, 1] on ``device``."""
     images = np.asarray(images)
     if images.ndim != 3 or images.shape[1:] != (PIXELS, PIXELS):
         raise UserError(f"classifier: images have shape {images.shape}, expected (N, 28, 28)",
@@ -105,7 +70,7 @@ def predict(classifier: DigitClassifier, images: np.ndarray,
     Returns labels ``(N,)`` int64 and class probabilities ``(N, 10)`` float32.
     """
     device = next(classifier.parameters()).device
-    pixels = _as_float(images, device)
+    pixels = as_float(images, device)
     was_training = classifier.training
     classifier.eval()
     chunks = []
@@ -124,60 +89,14 @@ def accuracy(classifier: DigitClassifier, images: np.ndarray, labels: np.ndarray
     return float((predict(classifier, images)[0] == np.asarray(labels)).mean())
 
 
-def train_classifier(images: np.ndarray, labels: np.ndarray, test_images: np.ndarray, test_labels: np.ndarray,
-                     config: TrainConfig | None = None, model_config: ClassifierConfig | None = None,
-                     device: str | torch.device = "cpu", progress: bool = True) -> tuple[DigitClassifier, dict]:
-    """Train a :class:`DigitClassifier` on ``images: (N, 28, 28)`` uint8 with ``labels: (N,)``.
-
-    Returns the model (in eval mode) and metrics: ``test_accuracy`` on the test images,
-    ``train_loss`` (mean of the last epoch) and ``seconds``.
-    """
-    config = config or TrainConfig()
-    device = torch.device(device)
-    torch.manual_seed(config.seed)
-    generator = torch.Generator().manual_seed(config.seed)
-    model = DigitClassifier(model_config).to(device)
-    pixels = _as_float(images, torch.device("cpu"))
-    targets = torch.from_numpy(np.asarray(labels, np.int64))
-    steps_per_epoch = math.ceil(len(pixels) / config.batch_size)
-    optimiser = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
-    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, config.epochs * steps_per_epoch)
-    started = datetime.datetime.now()
-    model.train()
-    for epoch in range(config.epochs):
-        order = torch.randperm(len(pixels), generator=generator)
-        losses = []
-        for start in tqdm(range(0, len(pixels), config.batch_size), desc=f"epoch {epoch + 1}/{config.epochs}",
-                          disable=None if progress else True):
-            batch = order[start:start + config.batch_size]
-            inputs = augment(pixels[batch], config, generator).to(device)
-            loss = F.cross_entropy(model(inputs), targets[batch].to(device))
-            optimiser.zero_grad(set_to_none=True)
-            loss.backward()
-            optimiser.step()
-            schedule.step()
-            losses.append(loss.item())
-    model.eval()
-    metrics = {"test_accuracy": accuracy(model, test_images, test_labels),
-               "train_loss": float(np.mean(losses)) if config.epochs else float("nan"),
-               "seconds": round((datetime.datetime.now() - started).total_seconds(), 1)}
-    return model, metrics
-
-
-def save_classifier(model: DigitClassifier, folder: str | os.PathLike, *, metrics: dict, train: TrainConfig,
-                    command: str) -> Path:
-    """Write ``classifier.safetensors`` and ``classifier.json`` (config, metrics, command, date) into ``folder``."""
-    folder = Path(folder)
-    info = {"format": FORMAT, "config": dataclasses.asdict(model.config), "train": dataclasses.asdict(train),
-            "metrics": metrics, "command": command,
-            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
-    path = folder / f"{NAME}.safetensors"
-    tensors = {name: value.detach().to("cpu", torch.float32).contiguous() for name, value in model.state_dict().items()}
-    with atomic_write(path) as temp:
-        save_file(tensors, str(temp), metadata={key: json.dumps(value) for key, value in info.items()})
-    with atomic_write(path.with_suffix(".json")) as temp:
-        temp.write_text(json.dumps(info, indent=2) + "\n")
-    return path
+def save_classifier(model: DigitClassifier, folder: str | os.PathLike, *, metrics: dict, train, command: str,
+                    machine: str | None = None) -> Path:
+    """Write ``classifier.safetensors`` and ``classifier.json`` (config, train, metrics, command, date, machine)
+    into ``folder``; return the weights path. ``train``: the training settings, a dataclass
+    (:class:`mnist_handwriting.train.classifier.TrainConfig`)."""
+    return save_weights(Path(folder) / f"{NAME}.safetensors", model.state_dict(), kind=KIND,
+                        config=dataclasses.asdict(model.config), train=dataclasses.asdict(train), metrics=metrics,
+                        command=command, machine=machine, dtype=torch.float32)
 
 
 def load_classifier(device: str | torch.device = "cpu", path: str | os.PathLike | None = None) -> DigitClassifier:
@@ -188,16 +107,10 @@ def load_classifier(device: str | torch.device = "cpu", path: str | os.PathLike 
     """
     path = Path(path).expanduser() if path else WEIGHTS_DIR / f"{NAME}.safetensors"
     fix = "retrain it with `mnist-handwriting train-classifier`, or reinstall the package"
-    if not path.is_file():
-        raise UserError(f"classifier weights not found: {path}", fix)
-    tensors, metadata = read_weights(path, "classifier weights", fix)
-    # The format is stored JSON-encoded; a handwriting model stores its format as plain text.
-    if metadata.get("format") != json.dumps(FORMAT):
-        raise UserError(f"{path} is not a legibility classifier (format {metadata.get('format')!r})", fix)
+    tensors, info = read_weights(path, KIND, fix)
     try:
-        config = ClassifierConfig(**{k: tuple(v) if isinstance(v, list) else v
-                                     for k, v in json.loads(metadata["config"]).items()})
-    except (KeyError, TypeError, ValueError) as error:
+        config = ClassifierConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in info["config"].items()})
+    except (TypeError, ValueError) as error:
         raise UserError(f"{path}: unreadable classifier config ({error})", fix) from None
     model = DigitClassifier(config)
     model.load_state_dict(check_tensors(tensors, model, path, "classifier weights", fix), strict=True)

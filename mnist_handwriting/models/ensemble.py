@@ -18,7 +18,24 @@ import torch
 from torch import nn
 
 from .handwriting_lstm import (CLASSES, IMAGE_FEATURES, ModelConfig, PointModel, activate, check_inputs,
-                               init_lstm_, init_projection_, lstm_update, model_inputs)
+                               init_lstm_, init_projection_, lstm_update, model_inputs, unroll)
+
+
+def class_slots(labels: torch.Tensor) -> tuple[torch.Tensor, int]:
+    """Route a batch by class: ``labels: (B,)`` -> (``slot: (B,)``, ``G``).
+
+    Sample b goes to row ``slot[b]`` of a ``(10 * G, ...)`` tensor viewed as ``(10, G, ...)``:
+    its class's group, groups padded to the largest class count ``G``, so every step is one
+    batched matmul (10, G, in) x (10, in, out) that reads each class's weights once. Padding
+    rows compute on zeros and are never read.
+    """
+    counts = torch.bincount(labels, minlength=CLASSES)
+    group = max(int(counts.max()), 1)   # counts has 10 entries even for an empty batch
+    order = torch.argsort(labels, stable=True)
+    starts = torch.cumsum(counts, 0) - counts
+    rank = torch.empty_like(labels)
+    rank[order] = torch.arange(len(labels), device=labels.device) - starts[labels[order]]
+    return labels * group + rank, group
 
 
 class DigitEnsemble(PointModel):
@@ -60,40 +77,22 @@ class DigitEnsemble(PointModel):
         """``images: (B, 28, 28)`` in [0, 1], ``labels: (B,)`` -> ``raw: (B, T, 3)``."""
         check_inputs(images, labels, self.projection.dtype)
         config = self.config
-        hidden, last = config.hidden, config.layers - 1
-        # Route: place sample b in row ``rank`` of its class's group, groups padded to the
-        # largest count, so every step is one batched matmul (10, G, in) x (10, in, 4H) that
-        # reads each class's weights once. Padding rows compute on zeros and are never read.
-        counts = torch.bincount(labels, minlength=CLASSES)
-        group = max(int(counts.max()), 1)   # counts has 10 entries even for an empty batch
-        order = torch.argsort(labels, stable=True)
-        starts = torch.cumsum(counts, 0) - counts
-        rank = torch.empty_like(labels)
-        rank[order] = torch.arange(len(labels), device=labels.device) - starts[labels[order]]
-        slot = labels * group + rank                                               # (B,) row in (10 * G)
+        slot, group = class_slots(labels)
         inputs = model_inputs(images, labels, config.input_blur)
         padded = inputs.new_zeros(CLASSES * group, inputs.shape[1]).index_copy(0, slot, inputs)
         padded = padded.view(CLASSES, group, -1)
         label_rows = self.label[torch.arange(CLASSES), :, torch.arange(CLASSES)]   # (10, L - 1, 4H)
         constant = [torch.bmm(padded, self.static) + self.bias[:, None, 0]]
         constant += [(label_rows[:, k - 1] + self.bias[:, k])[:, None] for k in range(1, config.layers)]
-        zeros = images.new_zeros(CLASSES, group, hidden)
-        cells = [zeros] * config.layers
-        states = [zeros] * last + [images.new_zeros(CLASSES, group, 3)]
-        previous = images.new_zeros(CLASSES, group, 3)
-        outputs = []
-        for _ in range(config.points):
-            x = None
-            for k in range(config.layers):
-                if k:
-                    x = nn.functional.dropout(x, config.dropout, self.training)
-                joined = torch.cat([previous, states[k]] if k == 0 else [previous, x, states[k]], dim=2)
-                out, cells[k] = lstm_update(torch.baddbmm(constant[k], joined, self.step[k]), cells[k])
-                states[k] = torch.bmm(out, self.projection) if k == last else out
-                x = states[k]
-            raw, previous = activate(x, config.third_activation, config.feedback)
-            outputs.append(raw)
-        return torch.stack(outputs, dim=2).view(CLASSES * group, config.points, 3)[slot]
+
+        def gates(k, previous, x, state):
+            joined = torch.cat([previous, state] if k == 0 else [previous, x, state], dim=2)
+            return torch.baddbmm(constant[k], joined, self.step[k])
+
+        raw = unroll(config, lambda width: images.new_zeros(CLASSES, group, width), gates,
+                     lambda out: torch.bmm(out, self.projection),
+                     lambda x: nn.functional.dropout(x, config.dropout, self.training))
+        return raw.view(CLASSES * group, config.points, 3)[slot]
 
     def masked_forward(self, images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         """All ten models on every sample, outputs masked by label (the ten separate models' plain computation).

@@ -143,6 +143,34 @@ def activate(projected: torch.Tensor, activation: str, feedback: str = "squashed
     return raw, (raw if feedback == "raw" else squashed)
 
 
+def unroll(config: ModelConfig, new_zeros, gates, project, dropout) -> torch.Tensor:
+    """The recurrence every model runs: ``config.points`` steps through ``config.layers`` LSTM layers.
+
+    ``new_zeros(width)``: a zero state ``(..., width)``; ``gates(k, previous, x, state)``:
+    layer ``k``'s pre-activation gates ``(..., 4H)`` from the previous point ``(..., 3)``, the
+    output ``x`` of the layer below (``None`` for the first) and the layer's own state;
+    ``project(out)``: the top layer's ``(..., H)`` output to ``(..., 3)``; ``dropout(x)``:
+    applied between layers. Returns ``raw: (..., T, 3)`` stacked on the second-to-last axis.
+    """
+    last = config.layers - 1
+    zeros = new_zeros(config.hidden)
+    cells = [zeros] * config.layers
+    states = [zeros] * last + [new_zeros(3)]
+    previous = new_zeros(3)
+    outputs = []
+    for _ in range(config.points):
+        x = None
+        for k in range(config.layers):
+            if k:
+                x = dropout(x)
+            out, cells[k] = lstm_update(gates(k, previous, x, states[k]), cells[k])
+            states[k] = project(out) if k == last else out
+            x = states[k]
+        raw, previous = activate(x, config.third_activation, config.feedback)
+        outputs.append(raw)
+    return torch.stack(outputs, dim=-2)
+
+
 def init_lstm_(weight: torch.Tensor, bias: torch.Tensor, hidden: int, init: str = "torch", rows: int = 0) -> None:
     """Initialise one LSTM layer's ``weight`` (a block of its kernel) and ``bias``; the forget-gate bias is 1.
 
@@ -279,23 +307,12 @@ class HandwritingLSTM(PointModel):
         """``images: (B, 28, 28)`` in [0, 1], ``labels: (B,)`` -> ``raw: (B, T, 3)``."""
         check_inputs(images, labels, self.projection.dtype)
         config = self.config
-        batch, hidden, last = len(images), config.hidden, config.layers - 1
         static = self.static(model_inputs(images, labels, self.config.input_blur))
-        zeros = images.new_zeros(batch, hidden)
-        cells = [zeros] * config.layers
-        states = [zeros] * last + [images.new_zeros(batch, 3)]
-        previous = images.new_zeros(batch, 3)
-        outputs = []
-        for _ in range(config.points):
-            x = previous
-            for k in range(config.layers):
-                if k:
-                    x = nn.functional.dropout(x, config.dropout, self.training)
-                joined = torch.cat([x, states[k]], dim=1)
-                base = static if k == 0 else self.bias[k - 1]
-                out, cells[k] = lstm_update(torch.addmm(base, joined, self.step[k]), cells[k])
-                states[k] = out @ self.projection if k == last else out
-                x = states[k]
-            raw, previous = activate(x, config.third_activation, config.feedback)
-            outputs.append(raw)
-        return torch.stack(outputs, dim=1)
+
+        def gates(k, previous, x, state):
+            joined = torch.cat([previous if k == 0 else x, state], dim=1)
+            return torch.addmm(static if k == 0 else self.bias[k - 1], joined, self.step[k])
+
+        return unroll(config, lambda width: images.new_zeros(len(images), width), gates,
+                      lambda out: out @ self.projection,
+                      lambda x: nn.functional.dropout(x, config.dropout, self.training))

@@ -85,24 +85,20 @@ def _pixels(value) -> np.ndarray:
     return array
 
 
-def _points_json(points: np.ndarray) -> list[list[float]]:
-    return [[round(float(x), 5), round(float(y), 5), int(p)] for x, y, p in points]
-
-
 @dataclass
 class App:
     """The server's state: ``converter`` (see :func:`..convert.load_converter`) and what loads lazily.
 
     ``classifier``: a model for :func:`..models.classifier.predict`, or ``None`` to load the
     shipped one when a drawing comes without a label. ``pool``: a :class:`..write.DigitPool`,
-    or ``None`` to load the thinned MNIST test digits from ``data_dir`` / ``cache_dir``.
+    or ``None`` to load the thinned MNIST test digits from ``locations`` (a
+    :class:`..data.datasets.Locations`; ``None``: the usual folders).
     """
 
     converter: object
     classifier: object = None
     pool: object = None
-    data_dir: str | None = None
-    cache_dir: str | None = None
+    locations: object = None
     device: str = "cpu"
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -111,7 +107,8 @@ class App:
             return self.converter.convert(images, labels)
 
     def _classify(self, image: np.ndarray) -> tuple[int, float]:
-        from ..models.classifier import load_classifier, predict
+        from ..draw import choose_labels
+        from ..models.classifier import load_classifier
 
         with self._lock:
             if self.classifier is None:
@@ -119,8 +116,8 @@ class App:
                     self.classifier = load_classifier(self.device)
                 except UserError as error:
                     raise RequestError(503, f"no classifier to label the drawing ({error}); choose the digit") from None
-            labels, probabilities = predict(self.classifier, image[None])
-        return int(labels[0]), float(probabilities[0, labels[0]])
+            labels = choose_labels(image[None], None, classifier=self.classifier)
+        return int(labels.values[0]), float(labels.confidence[0])
 
     def _pool(self):
         from ..write import DigitPool
@@ -128,7 +125,7 @@ class App:
         with self._lock:
             if self.pool is None:
                 try:
-                    self.pool = DigitPool.from_dataset("mnist-test", self.data_dir, self.cache_dir)
+                    self.pool = DigitPool.from_dataset("mnist-test", self.locations)
                 except UserError as error:
                     raise RequestError(503, f"the MNIST digits are not available ({error})") from None
             return self.pool
@@ -136,6 +133,7 @@ class App:
     def draw(self, payload: dict) -> dict:
         """A drawn digit (``image``: base64 PNG, or ``pixels``: 2-D array; optional ``label``) to its trajectory."""
         from ..data.preprocess import prepare
+        from ..export.outputs import points_list
         from ..export.stroke3 import to_stroke3
         from ..export.svg import to_svg
 
@@ -155,14 +153,16 @@ class App:
             label, confidence = self._classify(image)
         points = self._convert(image[None], np.array([label], np.int64))[0]
         return {"label": label, "predicted": predicted, "confidence": round(confidence, 4),
-                "input": (image > 0).astype(int).tolist(), "points": _points_json(points),
+                "input": (image > 0).astype(int).tolist(), "points": points_list(points),
                 "svg": to_svg(points, label), "stroke3": to_stroke3(points).tolist(),
                 "converter": self.converter.name}
 
     def write(self, payload: dict) -> dict:
         """``text`` (optional ``style``, ``seed``) written as one trajectory in the writing frame."""
+        from ..export.numbers import writing_svg
+        from ..export.outputs import points_list
         from ..export.stroke3 import to_stroke3
-        from ..write import check_text, to_svg, write_text
+        from ..write import check_text, write_text
 
         text = _field(payload, "text", str)
         style = _field(payload, "style", int, low=0, high=10**6)
@@ -174,16 +174,18 @@ class App:
         pool = self._pool()
         with self._lock:
             writing = write_text(text, self.converter, pool, style=style, seed=seed)
-        return {"text": writing.text, "width": round(writing.width, 5), "points": _points_json(writing.points),
-                "spans": [list(s) for s in writing.spans], "svg": to_svg(writing),
+        return {"text": writing.text, "width": round(writing.width, 5), "points": points_list(writing.points),
+                "spans": [list(s) for s in writing.spans], "svg": writing_svg(writing),
                 "stroke3": to_stroke3(writing.points).tolist(), "converter": self.converter.name}
 
     def gallery(self, count: int = 12, seed: int = 0) -> dict:
         """``count`` random thinned MNIST test digits (fewer if the pool is smaller) with their converted trajectories."""
         if not 1 <= count <= MAX_GALLERY:
             raise RequestError(400, f"'count' must be between 1 and {MAX_GALLERY}, got {count}")
+        from ..export.outputs import points_list
+
         pool = self._pool()
         index = np.random.default_rng(seed).choice(len(pool.labels), size=min(count, len(pool.labels)), replace=False)
         points = self._convert(pool.images[index], pool.labels[index])
-        return {"digits": [{"index": int(i), "label": int(pool.labels[i]), "points": _points_json(p)}
+        return {"digits": [{"index": int(i), "label": int(pool.labels[i]), "points": points_list(p)}
                            for i, p in zip(index, points)], "converter": self.converter.name}

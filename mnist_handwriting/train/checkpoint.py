@@ -42,7 +42,8 @@ def load_checkpoint(run_dir: Path) -> tuple[dict, dict]:
     """``run_dir/checkpoint.safetensors`` -> (tensors, info: step, pretrained, seconds trained so far, config dict)."""
     path = Path(run_dir) / CHECKPOINT
     if not path.is_file():
-        raise UserError(f"no checkpoint in {run_dir} ({CHECKPOINT} missing)", "pass the --out folder of an earlier train run")
+        raise UserError(f"no checkpoint in {run_dir} ({CHECKPOINT} missing)", "pass as 'resume' the folder of an earlier train run",
+                        "resume")
     try:
         with safe_open(str(path), framework="pt") as handle:
             metadata = dict(handle.metadata() or {})

@@ -131,7 +131,7 @@ PRESETS: dict[str, TrainConfig] = {
 def preset(name: str) -> TrainConfig:
     """A fresh copy of the preset called ``name``."""
     if name not in PRESETS:
-        raise UserError(f"unknown config {name!r}", f"use one of: {', '.join(PRESETS)} (see `train --list`)")
+        raise UserError(f"unknown config {name!r}", f"use one of: {', '.join(PRESETS)}", "config")
     return copy.deepcopy(PRESETS[name])
 
 
@@ -178,7 +178,7 @@ def apply_overrides(config: TrainConfig, pairs: list[str]) -> TrainConfig:
     for pair in pairs:
         key, sep, text = pair.partition("=")
         if not sep or not key.strip():
-            raise UserError(f"override {pair!r} is not key=value", "write e.g. --set lr=0.001")
+            raise UserError(f"override {pair!r} is not key=value", "write e.g. lr=0.001 in 'overrides'", "overrides")
         apply_override(config, key.strip(), _parse_value(text.strip()))
     return config.validate()
 
@@ -187,7 +187,7 @@ def apply_file(config: TrainConfig, path: str | Path) -> TrainConfig:
     """Apply the keys of a TOML or JSON file (a ``model`` table for model keys); return ``config`` validated."""
     path = Path(path)
     if not path.is_file():
-        raise UserError(f"config file not found: {path}", "check the path given to --config-file")
+        raise UserError(f"config file not found: {path}", "check the 'config_file' path", "config_file")
     try:
         if path.suffix == ".toml":
             data = tomllib.loads(path.read_text())

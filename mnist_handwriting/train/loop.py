@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import platform
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,13 +29,14 @@ from ..models.registry import save_model
 from ..paths import atomic_write
 from ..render import make_rasteriser
 from ..render.base import composite
+from ..safeweights import describe_machine
+from ..viz.images import reconstruction_grid, save_reconstructions
 from . import config as configs
 from .checkpoint import load_checkpoint, restore, save_checkpoint
 from .data import Digits, HumanSamples, batch_indices, steps_per_epoch
 from .losses import (angle_loss, distance_loss, human_loss, pen_loss, point_loss, reconstruction_loss,
                      soft_dtw_divergence)
 from .paired import PairedHuman, human_validation, load_paired
-from .samples import reconstruction_grid, save_reconstructions
 
 MODEL_FILE = "model.safetensors"
 CONFIG_FILE = "config.json"
@@ -137,7 +137,7 @@ class Trainer:
 
     def _update(self, loss: torch.Tensor, optimizer: torch.optim.Optimizer | None = None) -> None:
         if not torch.isfinite(loss):
-            raise UserError(f"training diverged (loss = {float(loss)})", "lower --set lr=... or check the config")
+            raise UserError(f"training diverged (loss = {float(loss)})", "lower 'lr' or check the config", "lr")
         optimizer = optimizer or self.optimizer
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -205,18 +205,14 @@ class RunLog:
             self.writer.close()
 
 
-def _load_sets(config: configs.TrainConfig, device, data_dir, cache_dir):
-    from ..data.stroke_sequences import load_thinned_mnist
+def _load_sets(config: configs.TrainConfig, device, locations):
+    from ..data.datasets import load
 
-    train = Digits.from_set(load_thinned_mnist("train", data_dir, cache_dir), device, config.subset)
-    test = Digits.from_set(load_thinned_mnist("test", data_dir, cache_dir), device, config.eval_digits) \
-        if config.eval_digits else None
+    train = Digits.from_set(load("mnist-train", locations), device, config.subset)
+    test = Digits.from_set(load("mnist-test", locations), device, config.eval_digits) if config.eval_digits else None
     human = None
     if config.human_pretrain_steps or config.human_every:
-        from ..data.human import load_human_samples
-
-        human = HumanSamples.from_set(load_human_samples(data_dir),
-                                      config.model.points, device)
+        human = HumanSamples.from_set(load("human-samples", locations), config.model.points, device)
     return train, test, human
 
 
@@ -233,9 +229,11 @@ def init_from(model: PointModel, name_or_path: str) -> None:
 
 
 def train(config: configs.TrainConfig, out_dir: str | Path, *, device="cpu", seed: int = 0,
-          data_dir=None, cache_dir=None, resume: bool = False, command: str = "",
-          tensorboard: bool = True) -> dict:
+          locations=None, resume: bool = False, command: str = "", tensorboard: bool = True) -> dict:
     """Run (or with ``resume``, continue) a training run writing into ``out_dir``; return its summary.
+
+    ``locations``: where the data and the cache are (a :class:`mnist_handwriting.data.datasets.Locations`;
+    default: the usual folders).
 
     ``out_dir`` receives ``config.json``, ``log.jsonl``, ``checkpoint.safetensors`` (every
     epoch and at the end), ``model.safetensors`` (+ ``.json``) and ``samples.png``.
@@ -270,8 +268,8 @@ def train(config: configs.TrainConfig, out_dir: str | Path, *, device="cpu", see
     if world > 1:
         wrapped = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
     trainer = Trainer(config, model, device, wrapped)
-    train_set, test_set, human = _load_sets(config, device, data_dir, cache_dir)
-    paired, validation = load_paired(config, device, data_dir, cache_dir, seed) if config.paired_batch else (None, None)
+    train_set, test_set, human = _load_sets(config, device, locations)
+    paired, validation = load_paired(config, device, locations, seed) if config.paired_batch else (None, None)
 
     def paired_batch(index: int) -> PairedHuman:
         # Its own permutation stream (seed + 1), a pure function of the paired step's index, so resumes replay it.
@@ -338,7 +336,7 @@ def train(config: configs.TrainConfig, out_dir: str | Path, *, device="cpu", see
 def _finish(trainer: Trainer, out_dir: Path, eval_set: Digits, is_test: bool, log: RunLog, command: str,
             step: int, summary: dict, validation=None) -> dict:
     """Evaluate, write the model with its metrics and the sample PNG; return the metrics."""
-    metrics = dict(summary, train_config=configs.to_dict(trainer.config), machine=machine(trainer.device))
+    metrics = dict(summary)
     dtype = getattr(torch, trainer.config.save_dtype)
     if dtype != torch.float32:   # evaluate the weights as they will be stored
         with torch.no_grad():
@@ -352,7 +350,8 @@ def _finish(trainer: Trainer, out_dir: Path, eval_set: Digits, is_test: bool, lo
         metrics["paired_validation"] = human_validation(trainer.model, validation, trainer.device)
         metrics["paired_validation_digits"] = len(validation)
         log.write({"phase": "eval", "step": step, **{f"val_{k}": v for k, v in metrics["paired_validation"].items()}})
-    save_model(trainer.model, out_dir / MODEL_FILE, metrics=metrics, command=command, dtype=dtype)
+    save_model(trainer.model, out_dir / MODEL_FILE, metrics=metrics, command=command, dtype=dtype,
+               train=configs.to_dict(trainer.config), machine=describe_machine(trainer.device))
     sample = Digits(eval_set.images[:SAMPLE_DIGITS], eval_set.labels[:SAMPLE_DIGITS])
     trainer.model.eval()
     with torch.no_grad():
@@ -362,12 +361,6 @@ def _finish(trainer: Trainer, out_dir: Path, eval_set: Digits, is_test: bool, lo
     log.image("samples", reconstruction_grid(sample.images, rendered), step)
     return {key: value for key, value in metrics.items()
             if key in ("test_mse", "test_digits", "paired_validation", "paired_validation_digits")}
-
-
-def machine(device: torch.device) -> str:
-    """One line naming the hardware and software a run used."""
-    name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"cpu x{os.cpu_count()}"
-    return f"{platform.node()} {platform.machine()} {name}, torch {torch.__version__}, {torch.get_num_threads()} threads"
 
 
 __all__ = ["Trainer", "train", "MODEL_FILE", "CONFIG_FILE", "LOG_FILE", "SAMPLES_FILE"]

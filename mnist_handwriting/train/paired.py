@@ -15,7 +15,7 @@ import torch
 from tqdm import tqdm
 
 from ..data.digits import DigitSet
-from ..data.human import DEV_WRITERS, load_pendigits, split_by_writer
+from ..data.human import DEV_WRITERS, split_by_writer
 from ..strokes import resample
 from .augment import augment
 
@@ -73,9 +73,14 @@ def paired_set(digits: DigitSet, points: int, device, *, copies: int = 0, affine
                        torch.from_numpy(np.tile(digits.writers, repeat)).to(device))
 
 
-def load_paired(config, device, data_dir=None, cache_dir=None, seed: int = 0) -> tuple[PairedHuman, DigitSet]:
-    """The paired training set for ``config`` (a TrainConfig) and the validation writers' digits."""
-    train, val = split_writers(load_pendigits(data_dir, cache_dir), config.paired_holdout)
+def load_paired(config, device, locations=None, seed: int = 0) -> tuple[PairedHuman, DigitSet]:
+    """The paired training set for ``config`` (a TrainConfig) and the validation writers' digits.
+
+    ``locations``: a :class:`mnist_handwriting.data.datasets.Locations` (default: the usual folders).
+    """
+    from ..data.datasets import load
+
+    train, val = split_writers(load("pendigits", locations), config.paired_holdout)
     paired = paired_set(train, config.model.points, device, copies=config.augment_copies,
                         affine=config.augment_affine, width=config.augment_width, noise=config.augment_noise,
                         seed=seed)

@@ -16,7 +16,7 @@ from PIL import Image, ImageDraw
 from ..errors import UserError
 from ..formats import check_images, check_labels, check_points
 from ..paths import atomic_write
-from .grid import label_font, render_grid
+from .grid import SUPERSAMPLE, draw_cell, label_font, render_grid
 
 MAX_FPS = 50
 """20 ms per frame, the shortest GIF frame browsers honour."""
@@ -87,7 +87,7 @@ def check_fps(fps: int) -> int:
     """Validate a GIF frame rate (1..50 frames per second)."""
     if not 1 <= fps <= MAX_FPS:
         raise UserError(f"frame rate {fps} is outside 1..{MAX_FPS} frames per second",
-                        "GIF frames last at least 20 ms; choose --fps between 1 and 50")
+                        "GIF frames last at least 20 ms; choose 'fps' between 1 and 50", "fps")
     return fps
 
 
@@ -100,3 +100,20 @@ def save_gif(frames: list[Image.Image], path: str | os.PathLike, fps: int = 10) 
     with atomic_write(path, suffix=".gif") as temp:
         frames[0].save(temp, format="GIF", save_all=True, append_images=frames[1:], duration=duration, loop=0,
                        optimize=True)
+
+
+def writing_frames(writing, cell: int = 112, fps: int = 10, max_frames: int = 45) -> list:
+    """GIF frames of a :class:`mnist_handwriting.write.Writing` being drawn (colours as :mod:`.grid`), ``cell`` px
+    a digit cell, the end held a second.
+
+    Long writings add several points a frame, so a GIF has at most ``max_frames`` drawing frames.
+    """
+    big = cell * SUPERSAMPLE
+    size = (max(1, round(writing.width * cell)), cell)
+    steps = len(writing.points)
+    frames = []
+    for k in np.unique(np.linspace(1, steps, min(steps, max_frames)).round().astype(int)):
+        canvas = Image.new("RGB", (round(writing.width * big), big), "white")
+        draw_cell(ImageDraw.Draw(canvas), writing.points[:k], (0, 0), big, steps - 1, pen=k < steps)
+        frames.append(canvas.resize(size, Image.LANCZOS))
+    return frames + [frames[-1]] * _hold_frames(fps)

@@ -13,6 +13,7 @@ import threading
 import pytest
 from browser_driver import WebDriver, find_browser
 
+from mnist_handwriting.data.datasets import Locations
 from mnist_handwriting.convert import load_converter
 from mnist_handwriting.paths import WEIGHTS_DIR
 from mnist_handwriting.serve.app import App
@@ -30,7 +31,7 @@ pytestmark = pytest.mark.skipif(BROWSER is None, reason="needs chromium and chro
 def page_url(cache_dir):
     # The shipped default model, as `mnist-handwriting serve` uses; the gallery shows the
     # shared data when it is found.
-    server = make_server(App(load_converter(), cache_dir=cache_dir), port=0, quiet=True)
+    server = make_server(App(load_converter(), locations=Locations(cache_dir=cache_dir)), port=0, quiet=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/"

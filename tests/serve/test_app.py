@@ -14,6 +14,7 @@ import pytest
 import torch
 from PIL import Image, ImageDraw
 
+from mnist_handwriting.data.datasets import Locations
 from mnist_handwriting.convert import load_converter
 from mnist_handwriting.models.classifier import DigitClassifier
 from mnist_handwriting.render.exact import draw_trajectory
@@ -185,7 +186,7 @@ def test_missing_data_and_classifier_are_503(tmp_path, monkeypatch):
     import mnist_handwriting.models.classifier as classifier
 
     monkeypatch.setattr(classifier, "WEIGHTS_DIR", tmp_path)
-    lonely = start(App(load_converter("trace"), data_dir=str(tmp_path / "absent")))
+    lonely = start(App(load_converter("trace"), locations=Locations(tmp_path / "absent")))
     try:
         status, _, reply = call(lonely, "GET", "/api/gallery")
         assert status == 503 and "not available" in reply["error"]

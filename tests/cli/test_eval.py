@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from mnist_handwriting.cli import main
 
 
@@ -60,3 +62,10 @@ def test_train_classifier_rejects_bad_options(tmp_path, capsys):
     assert "--epochs 0 is not positive" in capsys.readouterr().err
     assert main(["train-classifier", "--out", str(tmp_path / "missing")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_train_classifier_writes_to_a_run_folder_by_default(capsys):
+    """It used to write into the package's weights folder, overwriting the shipped classifier."""
+    with pytest.raises(SystemExit):
+        main(["train-classifier", "--help"])
+    assert "runs/classifier" in capsys.readouterr().out

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import torch
 
+from mnist_handwriting.data.datasets import Locations
 from mnist_handwriting.data.digits import DigitSet
 from mnist_handwriting.data.human import DEV_WRITERS, load_pendigits
 from mnist_handwriting.data.preprocess import is_thinned
@@ -70,7 +71,7 @@ def test_training_batches_never_contain_development_writers(tmp_path, data_dir, 
     config = apply_overrides(preset("human-best"), ["init_model=", "model.hidden=4", "model.points=6", "subset=64",
                                                     "batch_size=32", "paired_batch=256", "epochs=4",
                                                     "paired_pretrain_steps=2", "augment_copies=0", "eval_digits=0"])
-    summary = train(config, tmp_path / "run", data_dir=data_dir, cache_dir=cache_dir, tensorboard=False)
+    summary = train(config, tmp_path / "run", locations=Locations(data_dir, cache_dir), tensorboard=False)
     writers = np.concatenate(seen)
     assert len(seen) == 2 + 8
     assert not np.isin(writers, list(DEV_WRITERS)).any()

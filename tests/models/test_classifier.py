@@ -1,4 +1,4 @@
-"""The legibility classifier: shapes, prediction, strict loading, a short training run."""
+"""The legibility classifier: shapes, prediction, strict loading (training: tests/train/test_classifier.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import torch
 from safetensors.torch import save_file
 
 from mnist_handwriting.errors import UserError
-from mnist_handwriting.models.classifier import (
-    DigitClassifier, TrainConfig, accuracy, augment, load_classifier, predict, save_classifier, train_classifier)
+from mnist_handwriting.models.classifier import DigitClassifier, accuracy, load_classifier, predict, save_classifier
+from mnist_handwriting.train.classifier import TrainConfig
 from weights_files import rewrite_weights
 
 
@@ -27,15 +27,6 @@ def test_forward_shape_and_predict_probabilities():
     np.testing.assert_allclose(predict(model, images.astype(np.float32) / 255)[1], probabilities, atol=1e-6)
     with pytest.raises(UserError, match=r"expected \(N, 28, 28\)"):
         predict(model, np.zeros((2, 20, 20), np.uint8))
-
-
-def test_augment_keeps_shape_and_is_identity_without_jitter():
-    images = torch.rand(4, 28, 28)
-    generator = torch.Generator().manual_seed(0)
-    still = TrainConfig(rotate_degrees=0, scale=0, shift_pixels=0)
-    torch.testing.assert_close(augment(images, still, generator), images, atol=1e-5, rtol=0)
-    moved = augment(images, TrainConfig(), generator)
-    assert moved.shape == images.shape and not torch.allclose(moved, images)
 
 
 def test_shipped_classifier_reads_thinned_test_digits(data_dir, cache_dir):
@@ -86,17 +77,3 @@ def test_loading_missing_corrupt_or_foreign_files(tmp_path):
     save_file({"w": torch.zeros(1)}, str(plain), metadata={"format": "mnist-handwriting-model/1"})
     with pytest.raises(UserError, match="is not a legibility classifier"):
         load_classifier("cpu", plain)
-
-
-@pytest.mark.slow
-def test_short_training_beats_chance(data_dir, cache_dir):
-    from mnist_handwriting.data.stroke_sequences import load_thinned_mnist
-
-    train = load_thinned_mnist("train", data_dir, cache_dir)
-    test = load_thinned_mnist("test", data_dir, cache_dir)
-    model, metrics = train_classifier(train.images[:1500], train.labels[:1500], test.images[:500], test.labels[:500],
-                                      TrainConfig(epochs=2, batch_size=64), progress=False)
-    assert set(metrics) == {"test_accuracy", "train_loss", "seconds"}
-    assert not model.training
-    assert metrics["test_accuracy"] > 0.4
-    assert metrics["train_loss"] < np.log(10)

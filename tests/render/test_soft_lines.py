@@ -166,8 +166,7 @@ def test_gradient_moves_a_line_towards_its_target():
     assert points.grad[0, 0, 1] > 0 and points.grad[0, 1, 1] > 0   # descent lowers y
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
-def test_cpu_and_cuda_agree():
+def test_every_device_agrees_with_the_cpu(device):
     points = torch.rand(4, 7, 3, generator=torch.Generator().manual_seed(3)) * torch.tensor([1, 1, 500.0])
     cpu = SoftLineRasteriser(28)(points)
-    torch.testing.assert_close(SoftLineRasteriser(28)(points.cuda()).cpu(), cpu, atol=1e-5, rtol=1e-4)
+    torch.testing.assert_close(SoftLineRasteriser(28)(points.to(device)).cpu(), cpu, atol=1e-5, rtol=1e-4)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from mnist_handwriting.data.datasets import Locations
 from mnist_handwriting.errors import UserError
 from mnist_handwriting.eval.metrics import reverse
 from mnist_handwriting.eval.report import (COLUMNS, direction_table, evaluate, human_scores, markdown_table,
@@ -86,7 +87,7 @@ def datasets(data_dir, cache_dir):
 
 @pytest.mark.slow
 def test_oracle_is_human_like_and_legible(data_dir, cache_dir, datasets):
-    report = evaluate(Oracle(*datasets), data_dir=data_dir, cache_dir=cache_dir, subset=60, batch_size=25,
+    report = evaluate(Oracle(*datasets), locations=Locations(data_dir, cache_dir), subset=60, batch_size=25,
                       progress=False)
     overall = report["overall"]
     assert report["name"] == "oracle" and report["counts"] == {"test": 60, "pendigits_dev": 60, "samples": 32}
@@ -105,7 +106,7 @@ def test_oracle_is_human_like_and_legible(data_dir, cache_dir, datasets):
 
 
 def test_tracer_reconstructs_but_is_not_the_human(data_dir, cache_dir):
-    overall = evaluate(Tracer(), data_dir=data_dir, cache_dir=cache_dir, subset=40, progress=False)["overall"]
+    overall = evaluate(Tracer(), locations=Locations(data_dir, cache_dir), subset=40, progress=False)["overall"]
     assert overall["f1"] > 0.99 and overall["chamfer"] < 0.5
     assert 0.5 < overall["ldtw"] < 10
 
@@ -119,7 +120,7 @@ class Broken:
 
 def test_converter_output_is_checked(data_dir, cache_dir):
     with pytest.raises(UserError, match="broken returned points of shape"):
-        evaluate(Broken(), data_dir=data_dir, cache_dir=cache_dir, subset=5, progress=False)
+        evaluate(Broken(), locations=Locations(data_dir, cache_dir), subset=5, progress=False)
 
 
 def test_markdown_table_formats_and_fills_gaps():
@@ -134,7 +135,7 @@ def test_markdown_table_formats_and_fills_gaps():
 
 
 def test_per_writer_scores_tell_forwards_from_backwards(data_dir, cache_dir, datasets):
-    forwards, backwards = (evaluate(converter(*datasets), data_dir=data_dir, cache_dir=cache_dir, subset=300,
+    forwards, backwards = (evaluate(converter(*datasets), locations=Locations(data_dir, cache_dir), subset=300,
                                     batch_size=100, progress=False) for converter in (Oracle, Backwards))
     writers = set(forwards["per_writer"])
     assert writers and writers <= {str(w) for w in range(25, 31)} and writers == set(forwards["direction_by_writer"])

@@ -12,7 +12,7 @@ from mnist_handwriting.formats import load_handwriting_file, save_images_file
 from mnist_handwriting.models.registry import DEFAULT_MODEL, shipped_models
 from photos import photographed
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def run(capsys, *argv):

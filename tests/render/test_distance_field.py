@@ -104,8 +104,7 @@ def test_bad_sigma_and_shapes():
         DistanceFieldRasteriser(28).segments(torch.zeros(1, 3, 3, dtype=torch.long))
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
-def test_cpu_and_cuda_agree():
+def test_every_device_agrees_with_the_cpu(device):
     points = torch.rand(4, 7, 3, generator=torch.Generator().manual_seed(3))
     cpu = DistanceFieldRasteriser(28)(points)
-    torch.testing.assert_close(DistanceFieldRasteriser(28)(points.cuda()).cpu(), cpu, atol=1e-5, rtol=1e-4)
+    torch.testing.assert_close(DistanceFieldRasteriser(28)(points.to(device)).cpu(), cpu, atol=1e-5, rtol=1e-4)

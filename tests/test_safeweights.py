@@ -1,0 +1,64 @@
+"""One metadata scheme for every weights file: write, read, kinds, the shipped files."""
+
+import json
+
+import pytest
+import torch
+
+from mnist_handwriting.errors import UserError
+from mnist_handwriting.paths import WEIGHTS_DIR
+from mnist_handwriting.safeweights import (KINDS, describe_machine, format_tag, read_description, read_weights,
+                                           save_weights, weights_kind)
+
+
+def test_round_trip_keeps_tensors_and_describes_itself(tmp_path):
+    path = tmp_path / "w.safetensors"
+    tensors = {"a": torch.arange(6.0).view(2, 3), "b": torch.ones(4, dtype=torch.float16)}
+    save_weights(path, tensors, kind="classifier", config={"hidden": 3}, train={"epochs": 1},
+                 metrics={"accuracy": 0.5}, command="mnist-handwriting train-classifier", machine="test box")
+    read, info = read_weights(path, "classifier", "fix")
+    assert set(read) == {"a", "b"} and read["b"].dtype == torch.float16
+    torch.testing.assert_close(read["a"], tensors["a"], rtol=0, atol=0)
+    assert info["format"] == "mnist-handwriting-classifier/1" and info["config"] == {"hidden": 3}
+    assert info["train"] == {"epochs": 1} and info["metrics"] == {"accuracy": 0.5}
+    assert info["command"] == "mnist-handwriting train-classifier" and info["machine"] == "test box"
+    assert json.loads(path.with_suffix(".json").read_text()) == info == read_description(path)
+    assert weights_kind(path) == "classifier"
+
+
+def test_dtype_converts_storage(tmp_path):
+    path = tmp_path / "w.safetensors"
+    save_weights(path, {"a": torch.rand(3)}, kind="model", config={}, metrics={}, command="", dtype=torch.float16)
+    assert read_weights(path, "model", "fix")[0]["a"].dtype == torch.float16
+
+
+def test_another_kind_or_no_metadata_is_a_user_error(tmp_path):
+    path = tmp_path / "w.safetensors"
+    save_weights(path, {"a": torch.rand(3)}, kind="line-model", config={}, metrics={}, command="")
+    with pytest.raises(UserError, match="is not a legibility classifier .*line-model/1"):
+        read_weights(path, "classifier", "fix")
+    from safetensors.torch import save_file
+
+    save_file({"a": torch.rand(3)}, str(path))
+    with pytest.raises(UserError, match="is not a mnist-handwriting model"):
+        read_weights(path, "model", "fix")
+    assert weights_kind(path) is None and weights_kind(tmp_path / "absent.safetensors") is None
+    with pytest.raises(ValueError, match="unknown kind"):
+        format_tag("tokenizer")
+
+
+def test_describe_machine_names_cpu_and_torch():
+    line = describe_machine()
+    assert f"torch {torch.__version__}" in line and "cores" in line and "threads" in line
+
+
+@pytest.mark.parametrize("name", ["human-best", "note-best", "classifier", "learned-line"])
+def test_shipped_files_use_the_one_scheme(name):
+    path = WEIGHTS_DIR / f"{name}.safetensors"
+    kind = weights_kind(path)
+    assert kind in KINDS
+    info = read_description(path)
+    assert set(info) == {"format", "config", "train", "metrics", "command", "date", "machine"}
+    assert info["command"].removeprefix("OMP_NUM_THREADS=1 ").startswith("mnist-handwriting")
+    # The side file says exactly what the weights say.
+    assert json.loads(path.with_suffix(".json").read_text()) == info

@@ -1,0 +1,58 @@
+"""The shipped models convert bit-for-bit the same points as before the consolidation (issue 13).
+
+``tests/data/shipped-models-939720e.npz`` was written at commit 939720e, before the weights
+files were rewritten into one metadata scheme: ten digits of ``examples/mnist-100.npz``
+(every tenth, thinned), the points and reconstructions of ``human-best`` and ``note-best``,
+the classifier's probabilities and eight held-out segments drawn by the learned line model.
+Rewriting a weights file may change its metadata, never a weight. The reference was made
+with one thread; the test runs with one too, as the classifier's convolutions sum in a
+different order with more threads.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from mnist_handwriting.convert import convert_images, load_converter
+from mnist_handwriting.models.classifier import load_classifier, predict
+from mnist_handwriting.render.learned_line import load_line_model
+
+REFERENCE = Path(__file__).parent / "data" / "shipped-models-939720e.npz"
+
+
+@pytest.fixture(scope="module")
+def reference():
+    with np.load(REFERENCE) as data:
+        return dict(data)
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.mark.parametrize("name", ["human-best", "note-best"])
+def test_shipped_model_draws_the_stored_points(reference, name):
+    converter = load_converter(name)
+    points = convert_images(converter, reference["thinned"], reference["labels"], progress=False)
+    np.testing.assert_array_equal(points, reference[name])
+    np.testing.assert_array_equal(converter.reconstruct(reference["thinned"], reference["labels"]),
+                                  reference[name + "-reconstruction"])
+
+
+def test_shipped_classifier_gives_the_stored_probabilities(reference):
+    _, probabilities = predict(load_classifier(), reference["thinned"])
+    np.testing.assert_array_equal(probabilities, reference["classifier-probabilities"])
+
+
+def test_shipped_line_model_draws_the_stored_segments(reference):
+    with torch.no_grad():
+        drawn = load_line_model()(torch.from_numpy(reference["learned-line-segments"])).numpy()
+    np.testing.assert_array_equal(drawn, reference["learned-line-images"])
