@@ -1,13 +1,12 @@
 """The training loop: seeded, resumable, logged; optional CUDA bf16 autocast and DDP.
 
-Schedule (note, "Separate model for each digit"): ``human_pretrain_steps`` supervised steps
-on the human samples, then ``epochs`` passes of reconstruction steps over the training
-digits with one human-sample step after every ``human_every`` of them. With the paired
-pendigits data (issue 7, ``paired_batch > 0``): ``paired_pretrain_steps`` paired steps first,
-then one paired step after every ``paired_every`` reconstruction steps; ``init_model`` starts
-from trained weights. Under ``torchrun``
-(``WORLD_SIZE`` set) each process takes its share of every batch and DDP averages the
-gradients; only rank 0 writes files.
+Schedule (note, "Separate model for each digit"): ``human.pretrain_steps``
+supervised steps on the human samples, then ``epochs`` passes of reconstruction steps over the
+training digits with one human-sample step after every ``human.every`` of them. With the paired
+pendigits data (issue 7, ``paired.batch > 0``): ``paired.pretrain_steps`` paired steps first,
+then one paired step after every ``paired.every`` reconstruction steps; ``init_model`` starts
+from trained weights. Under ``torchrun`` (``WORLD_SIZE`` set) each process takes its share of
+every batch and DDP averages the gradients; only rank 0 writes files.
 """
 
 from __future__ import annotations
@@ -56,7 +55,7 @@ class Trainer:
     wrapped: nn.Module = None            # the DDP wrapper when distributed, else the model
     rasteriser: nn.Module = field(init=False)
     optimizer: torch.optim.Optimizer = field(init=False)
-    human_optimizer: torch.optim.Optimizer = field(init=False)   # the same one unless ``human_lr`` is set
+    human_optimizer: torch.optim.Optimizer = field(init=False)   # the same one unless ``human.lr`` is set
 
     def __post_init__(self):
         self.wrapped = self.wrapped or self.model
@@ -69,8 +68,8 @@ class Trainer:
         # the 2.8M-parameter ensemble on CPU against 1.6 ms fused (benchmarks/train_step.py).
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=self.config.lr, fused=True)
         # The repository keeps a second Adam (own rate, own moments) for the human-sample steps.
-        self.human_optimizer = torch.optim.Adam(self.model.parameters(), lr=self.config.human_lr, fused=True) \
-            if self.config.human_lr else self.optimizer
+        self.human_optimizer = torch.optim.Adam(self.model.parameters(), lr=self.config.human.lr, fused=True) \
+            if self.config.human.lr else self.optimizer
 
     @property
     def optimizers(self) -> dict[str, torch.optim.Optimizer]:
@@ -95,12 +94,12 @@ class Trainer:
             raw = self.wrapped(images, labels)
         raw = raw.float()
         terms = {"recon": reconstruction_loss(self.render(raw), images)}
-        if self.config.aux_distance:
+        if self.config.aux.distance:
             terms["distance"] = distance_loss(raw)
-        if self.config.aux_angle:
+        if self.config.aux.angle:
             terms["angle"] = angle_loss(raw)
-        loss = terms["recon"] + self.config.aux_distance * terms.get("distance", 0.0) \
-            + self.config.aux_angle * terms.get("angle", 0.0)
+        loss = terms["recon"] + self.config.aux.distance * terms.get("distance", 0.0) \
+            + self.config.aux.angle * terms.get("angle", 0.0)
         self._update(loss)
         return {name: float(value.detach()) for name, value in terms.items()}
 
@@ -114,23 +113,23 @@ class Trainer:
 
     def paired_step(self, batch: PairedHuman) -> dict[str, float]:
         """One Adam step of the supervised trajectory losses on paired human digits; returns the loss terms."""
-        config = self.config
+        paired = self.config.paired
         with self.autocast():
             raw = self.wrapped(batch.images, batch.labels)
         raw = raw.float()
-        weights = {"point": config.point_weight, "dtw": config.dtw_weight, "pen": config.pen_weight,
-                   "paired_recon": config.paired_recon}
+        weights = {"point": paired.point_weight, "dtw": paired.dtw_weight, "pen": paired.pen_weight,
+                   "paired_recon": paired.recon_weight}
         terms = {}
-        if config.point_weight:
+        if paired.point_weight:
             terms["point"] = point_loss(raw, batch.targets)
-        if config.dtw_weight:
-            terms["dtw"] = soft_dtw_divergence(raw, batch.targets, config.dtw_gamma)
-        if config.pen_weight or config.paired_recon:
+        if paired.dtw_weight:
+            terms["dtw"] = soft_dtw_divergence(raw, batch.targets, paired.dtw_gamma)
+        if paired.pen_weight or paired.recon_weight:
             segments = self.rasteriser.segments(raw)
-            if config.pen_weight:
+            if paired.pen_weight:
                 terms["pen"] = pen_loss(segments, batch.targets)
-            if config.paired_recon:
-                terms["paired_recon"] = reconstruction_loss(composite(segments, config.model.compositing),
+            if paired.recon_weight:
+                terms["paired_recon"] = reconstruction_loss(composite(segments, self.config.model.compositing),
                                                             batch.images)
         self._update(sum(weights[name] * value for name, value in terms.items()))
         return {name: float(value.detach()) for name, value in terms.items()}
@@ -211,7 +210,7 @@ def _load_sets(config: configs.TrainConfig, device, locations):
     train = Digits.from_set(load("mnist-train", locations), device, config.subset)
     test = Digits.from_set(load("mnist-test", locations), device, config.eval_digits) if config.eval_digits else None
     human = None
-    if config.human_pretrain_steps or config.human_every:
+    if config.human.pretrain_steps or config.human.every:
         human = HumanSamples.from_set(load("human-samples", locations), config.model.points, device)
     return train, test, human
 
@@ -243,10 +242,10 @@ def train(config: configs.TrainConfig, out_dir: str | Path, *, device="cpu", see
     if world > 1 and device.type == "cuda":   # torchrun: one GPU per process
         device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", rank)))
         torch.cuda.set_device(device)
-    for name in ("batch_size", "paired_batch"):
-        if getattr(config, name) % world:
-            raise UserError(f"{name} {getattr(config, name)} is not divisible by {world} processes",
-                            f"choose a {name} that is a multiple of the process count")
+    for key, size in (("batch_size", config.batch_size), ("paired.batch", config.paired.batch)):
+        if size % world:
+            raise UserError(f"{key} {size} is not divisible by {world} processes",
+                            f"choose a {key} that is a multiple of the process count")
     saved = None
     if resume:
         tensors, saved = load_checkpoint(out_dir)
@@ -269,11 +268,11 @@ def train(config: configs.TrainConfig, out_dir: str | Path, *, device="cpu", see
         wrapped = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
     trainer = Trainer(config, model, device, wrapped)
     train_set, test_set, human = _load_sets(config, device, locations)
-    paired, validation = load_paired(config, device, locations, seed) if config.paired_batch else (None, None)
+    paired, validation = load_paired(config, device, locations, seed) if config.paired.batch else (None, None)
 
     def paired_batch(index: int) -> PairedHuman:
         # Its own permutation stream (seed + 1), a pure function of the paired step's index, so resumes replay it.
-        return paired.take(batch_indices(index, len(paired), config.paired_batch, seed + 1, rank, world).to(device))
+        return paired.take(batch_indices(index, len(paired), config.paired.batch, seed + 1, rank, world).to(device))
     step, pretrained, earlier = 0, 0, 0.0
     if saved is not None:
         restore(tensors, model, trainer.optimizers, out_dir)
@@ -286,13 +285,13 @@ def train(config: configs.TrainConfig, out_dir: str | Path, *, device="cpu", see
     started = time.perf_counter() - earlier   # seconds count the whole run across resumes
     model.train()
     try:
-        for pretrained in tqdm(range(pretrained, config.human_pretrain_steps if human else 0), initial=pretrained,
-                               total=config.human_pretrain_steps, desc="human pre-training", disable=None if rank == 0 else True,
+        for pretrained in tqdm(range(pretrained, config.human.pretrain_steps if human else 0), initial=pretrained,
+                               total=config.human.pretrain_steps, desc="human pre-training", disable=None if rank == 0 else True,
                                leave=False):
             loss = trainer.human_step(human)
             log.write({"phase": "pretrain", "step": pretrained, "human": loss})
-        pretrained = config.human_pretrain_steps if human else 0
-        paired_first = config.paired_pretrain_steps if paired is not None else 0
+        pretrained = config.human.pretrain_steps if human else 0
+        paired_first = config.paired.pretrain_steps if paired is not None else 0
         if step == 0:   # resumed runs are past the paired pre-training
             for index in tqdm(range(paired_first), desc="paired pre-training", disable=None if rank == 0 else True,
                               leave=False):
@@ -303,10 +302,10 @@ def train(config: configs.TrainConfig, out_dir: str | Path, *, device="cpu", see
             indices = batch_indices(step, len(train_set), config.batch_size, seed, rank, world,
                                     config.reshuffle).to(device)
             terms = trainer.reconstruction_step(train_set.images[indices], train_set.labels[indices])
-            if human is not None and config.human_every and (step + 1) % config.human_every == 0:
+            if human is not None and config.human.every and (step + 1) % config.human.every == 0:
                 terms["human"] = trainer.human_step(human)
-            if paired is not None and (step + 1) % config.paired_every == 0:
-                terms.update(trainer.paired_step(paired_batch(paired_first + step // config.paired_every)))
+            if paired is not None and (step + 1) % config.paired.every == 0:
+                terms.update(trainer.paired_step(paired_batch(paired_first + step // config.paired.every)))
             for key, value in terms.items():   # running mean shown on the bar, reset at each log line
                 running[key] = running.get(key, 0.0) + value
             running["n"] = running.get("n", 0) + 1
