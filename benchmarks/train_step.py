@@ -93,10 +93,10 @@ def main() -> None:
         except UserError as error:
             print(f"{name:18} skipped: {error}")
             continue
-        ms = time_steps(trainer, images, labels, args.repeats, human if config.human_every else None,
-                        paired if config.paired_batch else None)
-        extra = (" (+ 32 human samples)" if config.human_every else "") + \
-            (f" (+ {config.paired_batch} paired human digits)" if config.paired_batch else "")
+        ms = time_steps(trainer, images, labels, args.repeats, human if config.human.every else None,
+                        paired if config.paired.batch else None)
+        extra = (" (+ 32 human samples)" if config.human.every else "") + \
+            (f" (+ {config.paired.batch} paired human digits)" if config.paired.batch else "")
         print(f"{name:18} {ms:8.1f} ms/step{extra}")
     config = preset("note-ensemble")
     for mode in ("routed", "all-ten"):   # all-ten: every sample through all ten models, outputs masked

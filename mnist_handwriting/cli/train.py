@@ -20,7 +20,7 @@ def register(subparsers) -> None:
     parser.add_argument("--epochs", type=int, metavar="N", help="passes over the training digits")
     parser.add_argument("--out", default="runs/train", metavar="DIR", help="output folder (default: runs/train)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
-                        help="override a config value, e.g. lr=0.001 or model.hidden=256 (repeatable)")
+                        help="override a config value, e.g. lr=0.001, model.hidden=256 or paired.batch=128 (repeatable)")
     parser.add_argument("--config-file", metavar="FILE", help="TOML or JSON file of overrides (applied before --set)")
     parser.add_argument("--resume", metavar="DIR", help="continue the run in DIR from its last checkpoint")
     parser.add_argument("--no-tensorboard", action="store_true", help="do not write TensorBoard logs")
@@ -50,18 +50,18 @@ def run(args: argparse.Namespace) -> None:
 
     if args.list:
         for name, preset in configs.PRESETS.items():
-            model = preset.model
-            human = (f"32 human samples: {preset.human_pretrain_steps} steps first, then 1 per {preset.human_every}"
-                     if preset.human_every else "no human samples")
-            if preset.paired_batch:
-                human = (f"pendigits writers 1-{24 - preset.paired_holdout} paired (point {preset.point_weight}, "
-                         f"soft-DTW {preset.dtw_weight}, pen {preset.pen_weight}), 1 per {preset.paired_every}")
+            model, human, paired = preset.model, preset.human, preset.paired
+            supervision = (f"32 human samples: {human.pretrain_steps} steps first, then 1 per {human.every}"
+                           if human.every else "no human samples")
+            if paired.batch:
+                supervision = (f"pendigits writers 1-{24 - paired.holdout} paired (point {paired.point_weight}, "
+                               f"soft-DTW {paired.dtw_weight}, pen {paired.pen_weight}), 1 per {paired.every}")
             start = f", from {preset.init_model}" if preset.init_model else ""
-            rates = f"lr={preset.lr}" + (f" (human {preset.human_lr}, own Adam)" if preset.human_lr else "")
+            rates = f"lr={preset.lr}" + (f" (human {human.lr}, own Adam)" if human.lr else "")
             start += f", {rates}, init={model.init}, feedback={model.feedback}" + ("" if preset.reshuffle else ", one shuffle")
             print(f"{name:18} {model.kind} {model.layers}x{model.hidden}, third={model.third_activation}, "
                   f"{model.rasteriser}/{model.compositing}, dropout={model.dropout}, "
-                  f"aux={preset.aux_distance}/{preset.aux_angle}, {human}{start}")
+                  f"aux={preset.aux.distance}/{preset.aux.angle}, {supervision}{start}")
         return
     config = configs.preset(args.config)
     if args.config_file:

@@ -18,7 +18,7 @@ from ..data.human import thick_thin, thin_render
 CENTRE = 0.5
 """The affine jitter is applied about the image centre (the digits' centre of mass)."""
 MIN_WIDTH = 1.5
-"""Thinnest pen (px) of the stroke-width augmentation: the width is uniform in [MIN_WIDTH, augment_width]."""
+"""Thinnest pen (px) of the stroke-width augmentation: the width is uniform in [MIN_WIDTH, augment.width]."""
 
 
 def affine_jitter(points: np.ndarray, rng: np.random.Generator, amount: float) -> np.ndarray:

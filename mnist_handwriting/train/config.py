@@ -1,9 +1,11 @@
-"""Training configurations: one dataclass, named presets from the founding note, overrides.
+"""Training configurations: nested dataclasses, named presets from the founding note, overrides.
 
-Overrides: ``key=value`` strings (``--set lr=0.001``, ``--set model.hidden=256``) and a
-TOML or JSON file with the same keys (a ``[model]`` table for the model's). Values are
-parsed as JSON where possible (numbers, true/false), else kept as strings, and checked
-against the field's type.
+Overrides: ``key=value`` strings with dotted keys for the groups (``--set lr=0.001``,
+``--set model.hidden=256``, ``--set paired.batch=128``) and a TOML or JSON file with the same
+keys (a ``[paired]`` table for ``paired.*``). The flat keys of earlier versions (``paired_batch``,
+``human_lr``, ...; :data:`FLAT_KEYS`) are accepted everywhere, so old run folders and shipped
+weights load. Values are parsed as JSON where possible (numbers, true/false), else kept as
+strings, and checked against the field's type.
 """
 
 from __future__ import annotations
@@ -24,19 +26,99 @@ RESUME_MAY_CHANGE = ("epochs", "max_steps", "eval_digits", "log_every", "save_dt
 """Fields a resumed run takes from the new command line; all others come from the checkpoint."""
 
 
+def _bad(key: str, value, hint: str):
+    raise UserError(f"{key} = {value!r} is invalid", hint)
+
+
+def _check_non_negative(group, prefix: str = "") -> None:
+    """Every number of the dataclass ``group`` must be >= 0 (``prefix``: its dotted name)."""
+    for item in dataclasses.fields(group):
+        value = getattr(group, item.name)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
+            _bad(prefix + item.name, value, "use a value >= 0")
+
+
+@dataclass
+class AuxConfig:
+    """Auxiliary trajectory losses of the reconstruction steps (note, "Different losses")."""
+
+    distance: float = 0.0               # weight of the mean segment length loss (note: 0.01), unit-square units
+    angle: float = 0.0                  # weight of 1 - mean cosine between consecutive segments (note: 0.01)
+
+    def validate(self) -> "AuxConfig":
+        _check_non_negative(self, "aux.")
+        return self
+
+
+@dataclass
+class HumanConfig:
+    """Supervised steps on the 32 human samples (note, "Separate model for each digit")."""
+
+    pretrain_steps: int = 0             # human-sample steps before the first reconstruction step (note: 100)
+    every: int = 0                      # one human-sample step after every N reconstruction steps; 0 = never (note: 1)
+    lr: float = 0.0                     # Adam rate of the human-sample steps, own Adam state (repository: 0.0005); 0 = lr, shared
+
+    def validate(self) -> "HumanConfig":
+        _check_non_negative(self, "human.")
+        return self
+
+
+@dataclass
+class PairedConfig:
+    """Supervised steps on paired pendigits digits of the training writers (issue 7)."""
+
+    batch: int = 0                      # pendigits digits (training writers only) per paired step; 0 = no paired steps
+    every: int = 1                      # one paired step after every N reconstruction steps
+    pretrain_steps: int = 0             # paired steps before the first reconstruction step
+    holdout: int = 4                    # the last N training writers (21-24 for 4) held out as validation; 0 = none
+    point_weight: float = 1.0           # weight of the direct point loss (x, y MSE after arc-length resampling)
+    dtw_weight: float = 0.0             # weight of the soft-DTW divergence (x, y; speed-invariant)
+    dtw_gamma: float = 0.001            # soft-DTW smoothing, squared unit-square units (0.001 ~ (0.9 px)^2)
+    pen_weight: float = 0.0             # weight of the pen-up BCE on calibrated segment-peak logits
+    recon_weight: float = 0.0           # weight of the reconstruction MSE on the paired digits' images
+
+    def validate(self) -> "PairedConfig":
+        if self.every < 1:
+            _bad("paired.every", self.every, "use a positive integer")
+        _check_non_negative(self, "paired.")
+        if self.batch and not (self.point_weight or self.dtw_weight or self.pen_weight or self.recon_weight):
+            raise UserError("paired.batch > 0 but every paired loss weight is 0",
+                            "set paired.point_weight, paired.dtw_weight, paired.pen_weight or paired.recon_weight")
+        if not self.dtw_gamma > 0:
+            _bad("paired.dtw_gamma", self.dtw_gamma, "use a positive number")
+        if not self.holdout < 24:
+            _bad("paired.holdout", self.holdout, "hold out 0..23 of the 24 training writers")
+        return self
+
+
+@dataclass
+class AugmentConfig:
+    """Augmented copies of the paired digits (:func:`mnist_handwriting.train.augment.augment`)."""
+
+    copies: int = 0                     # augmented copies of every paired digit added to the paired training set
+    affine: float = 0.0                 # max |entry| of the random affine A - I (also shift, unit square)
+    width: float = 0.0                  # pen width (px) of a thick render re-thinned like MNIST; 0 = off
+    noise: float = 0.0                  # skeleton noise, fraction of ink pixels dropped and added
+
+    def validate(self) -> "AugmentConfig":
+        _check_non_negative(self, "augment.")
+        if not self.noise < 1:
+            _bad("augment.noise", self.noise, "use a fraction in [0, 1)")
+        return self
+
+
 @dataclass
 class TrainConfig:
-    """A full training run: the model plus optimisation, data and schedule."""
+    """A full training run: the model, its loss groups, and optimisation, data and schedule."""
 
     model: ModelConfig = field(default_factory=ModelConfig)  # the model (kind, size, rasteriser, compositing)
+    aux: AuxConfig = field(default_factory=AuxConfig)        # auxiliary losses of the reconstruction steps
+    human: HumanConfig = field(default_factory=HumanConfig)  # the 32 human samples
+    paired: PairedConfig = field(default_factory=PairedConfig)      # paired pendigits digits
+    augment: AugmentConfig = field(default_factory=AugmentConfig)   # augmentation of the paired digits
     lr: float = 0.0005                  # Adam learning rate (note: 0.0005)
     batch_size: int = 64                # MNIST digits per reconstruction step, over all processes (note: 64)
     epochs: int = 5                     # passes over the training digits (note: 5; more overfits into stairs)
-    aux_distance: float = 0.0           # weight of the mean segment length loss (note: 0.01), unit-square units
-    aux_angle: float = 0.0              # weight of 1 - mean cosine between consecutive segments (note: 0.01)
-    human_pretrain_steps: int = 0       # supervised steps on the 32 human samples before training (note: 100)
-    human_every: int = 0                # one human-sample step after every N reconstruction steps; 0 = never (note: 1)
-    human_lr: float = 0.0               # Adam rate of the human-sample steps, own Adam state (repository: 0.0005); 0 = lr, shared
     reshuffle: bool = True              # a new order of the training digits every epoch; false = one shuffle (repository)
     subset: int = 0                     # train on the first N training digits only; 0 = all 60,000
     max_steps: int = 0                  # stop after this many reconstruction steps in total; 0 = full schedule
@@ -45,56 +127,45 @@ class TrainConfig:
     save_dtype: str = "float32"         # dtype of model.safetensors: "float32" or "float16" (half the size)
     log_every: int = 20                 # reconstruction steps between JSONL / TensorBoard log lines
     init_model: str = ""                # start from these weights (shipped name or .safetensors path; T may differ); "" = random
-    paired_batch: int = 0               # pendigits digits (training writers only) per paired supervised step; 0 = none
-    paired_every: int = 1               # one paired step after every N reconstruction steps
-    paired_pretrain_steps: int = 0      # paired steps before the first reconstruction step
-    paired_holdout: int = 4             # the last N training writers (21-24 for 4) held out as validation; 0 = none
-    point_weight: float = 1.0           # paired: weight of the direct point loss (x, y MSE after arc-length resampling)
-    dtw_weight: float = 0.0             # paired: weight of the soft-DTW divergence (x, y; speed-invariant)
-    dtw_gamma: float = 0.001            # paired: soft-DTW smoothing, squared unit-square units (0.001 ~ (0.9 px)^2)
-    pen_weight: float = 0.0             # paired: weight of the pen-up BCE on calibrated segment-peak logits
-    paired_recon: float = 0.0           # paired: weight of the reconstruction MSE on the paired digits' images
-    augment_copies: int = 0             # augmented copies of every paired digit added to the paired training set
-    augment_affine: float = 0.0         # augmentation: max |entry| of the random affine A - I (also shift, unit square)
-    augment_width: float = 0.0          # augmentation: pen width (px) of a thick render re-thinned like MNIST; 0 = off
-    augment_noise: float = 0.0          # augmentation: skeleton noise, fraction of ink pixels dropped and added
 
     def validate(self) -> "TrainConfig":
         """Raise UserError on impossible values; return self."""
-        self.model.validate()
+        for group in _groups(self).values():   # model, aux, human, paired, augment
+            group.validate()
         if self.save_dtype not in SAVE_DTYPES:
-            raise UserError(f"save_dtype = {self.save_dtype!r} is invalid", f"use {' or '.join(SAVE_DTYPES)}")
-        for name in ("lr",):
-            if not getattr(self, name) > 0:
-                raise UserError(f"{name} = {getattr(self, name)!r} is invalid", "use a positive number")
-        for name in ("batch_size", "epochs", "log_every", "paired_every"):
-            if getattr(self, name) < 1:
-                raise UserError(f"{name} = {getattr(self, name)!r} is invalid", "use a positive integer")
-        for name in ("aux_distance", "aux_angle", "human_lr", "human_pretrain_steps", "human_every", "subset", "max_steps",
-                     "eval_digits", "paired_batch", "paired_pretrain_steps", "point_weight", "dtw_weight",
-                     "pen_weight", "paired_recon", "augment_copies", "augment_affine", "augment_width", "augment_noise"):
-            if getattr(self, name) < 0:
-                raise UserError(f"{name} = {getattr(self, name)!r} is invalid", "use a value >= 0")
-        if self.paired_batch and not (self.point_weight or self.dtw_weight or self.pen_weight or self.paired_recon):
-            raise UserError("paired_batch > 0 but every paired loss weight is 0",
-                            "set point_weight, dtw_weight, pen_weight or paired_recon")
-        if not self.dtw_gamma > 0:
-            raise UserError(f"dtw_gamma = {self.dtw_gamma!r} is invalid", "use a positive number")
-        if not 0 <= self.paired_holdout < 24:
-            raise UserError(f"paired_holdout = {self.paired_holdout!r} is invalid", "hold out 0..23 of the 24 training writers")
-        if not 0 <= self.augment_noise < 1:
-            raise UserError(f"augment_noise = {self.augment_noise!r} is invalid", "use a fraction in [0, 1)")
+            _bad("save_dtype", self.save_dtype, f"use {' or '.join(SAVE_DTYPES)}")
+        if not self.lr > 0:
+            _bad("lr", self.lr, "use a positive number")
+        if self.batch_size < 1:
+            _bad("batch_size", self.batch_size, "use a positive integer")
+        if self.epochs < 1:
+            _bad("epochs", self.epochs, "use a positive integer")
+        if self.log_every < 1:
+            _bad("log_every", self.log_every, "use a positive integer")
+        _check_non_negative(self)
         return self
+
+
+FLAT_KEYS = {
+    "aux_distance": "aux.distance", "aux_angle": "aux.angle",
+    "human_pretrain_steps": "human.pretrain_steps", "human_every": "human.every", "human_lr": "human.lr",
+    "paired_batch": "paired.batch", "paired_every": "paired.every", "paired_pretrain_steps": "paired.pretrain_steps",
+    "paired_holdout": "paired.holdout", "point_weight": "paired.point_weight", "dtw_weight": "paired.dtw_weight",
+    "dtw_gamma": "paired.dtw_gamma", "pen_weight": "paired.pen_weight", "paired_recon": "paired.recon_weight",
+    "augment_copies": "augment.copies", "augment_affine": "augment.affine", "augment_width": "augment.width",
+    "augment_noise": "augment.noise",
+}
+"""The flat keys of TrainConfig before its groups (old --set, config files, run folders, weights) -> dotted key."""
 
 
 _SOFT = ModelConfig(third_activation="exp", rasteriser="soft-line")
 _ENSEMBLE = ModelConfig(kind="ensemble", hidden=64, third_activation="exp", rasteriser="soft-line")
-_AUX = {"aux_distance": 0.01, "aux_angle": 0.01}
+_AUX = AuxConfig(distance=0.01, angle=0.01)
+_NOTE_HUMAN = HumanConfig(pretrain_steps=100, every=1)   # 100 steps first, then 1:1
 # The note's repository (issue 12): its per-digit model is one 3x640 LSTM masked by the label, its Adam
 # runs at 0.001 on MNIST and, separately, at 0.0005 on the human samples, the data is shuffled once.
 _MASKED = ModelConfig(kind="masked", hidden=640, third_activation="exp", rasteriser="soft-line", init="tensorflow",
                       feedback="raw")
-_REPOSITORY = {"lr": 0.001, "human_lr": 0.0005, "reshuffle": False}
 
 PRESETS: dict[str, TrainConfig] = {
     # note, "Generating handwriting": 3x512 LSTM drawing through the frozen learned line model.
@@ -106,14 +177,15 @@ PRESETS: dict[str, TrainConfig] = {
     # note, "Maximum instead of sum".
     "note-max": TrainConfig(model=dataclasses.replace(_SOFT, compositing="max")),
     # note, "Different losses".
-    "note-aux-losses": TrainConfig(model=_SOFT, **_AUX),
+    "note-aux-losses": TrainConfig(model=_SOFT, aux=_AUX),
     # note, "Separate model for each digit" (trained with the auxiliary losses).
-    "note-ensemble": TrainConfig(model=_ENSEMBLE, **_AUX),
+    "note-ensemble": TrainConfig(model=_ENSEMBLE, aux=_AUX),
     # The note's best: ensemble + aux losses + the 32 human samples (100 steps first, then 1:1).
-    "note-best": TrainConfig(model=_ENSEMBLE, human_pretrain_steps=100, human_every=1, **_AUX),
+    "note-best": TrainConfig(model=_ENSEMBLE, aux=_AUX, human=_NOTE_HUMAN),
     # The note's best as its repository (train.py) trains it: the masked 3x640 model + aux losses + the 32
     # human samples (100 steps first, then one before every MNIST step, with their own Adam at 0.0005).
-    "note-repository": TrainConfig(model=_MASKED, human_pretrain_steps=100, human_every=1, **_AUX, **_REPOSITORY),
+    "note-repository": TrainConfig(model=_MASKED, aux=_AUX, human=dataclasses.replace(_NOTE_HUMAN, lr=0.0005),
+                                   lr=0.001, reshuffle=False),
     # Issue 7: note-best fine-tuned for 5 epochs on the paired pendigits digits of writers 1-20 (21-24
     # validate, 25-30 never seen), one paired step of 128 digits per reconstruction step, the skeleton
     # blurred by 1 px before the input layer. Chosen on writers 21-24 and on the legibility of MNIST
@@ -122,8 +194,8 @@ PRESETS: dict[str, TrainConfig] = {
     # and T = 48 nothing; 5 epochs drew more legible 5s than 3; training on writers 1-24 made 5s
     # illegible (one-stroke 5s of writer 21).
     "human-best": TrainConfig(model=dataclasses.replace(_ENSEMBLE, input_blur=1.0), init_model="note-best", lr=0.001,
-                              epochs=5, paired_batch=128, paired_every=1, point_weight=1.0, dtw_weight=1.0,
-                              pen_weight=0.1, **_AUX),
+                              epochs=5, aux=_AUX, paired=PairedConfig(batch=128, every=1, point_weight=1.0,
+                                                                      dtw_weight=1.0, pen_weight=0.1)),
 }
 """Named configurations of the founding note and beyond (``train --config NAME``)."""
 
@@ -160,17 +232,42 @@ def _coerce(key: str, value, current):
     raise UserError(f"{key} = {value!r} is not a {kind.__name__}", f"give {key} a {kind.__name__} value")
 
 
-def _fields(obj) -> list[str]:
-    return [f.name for f in dataclasses.fields(obj)]
+def _groups(config: TrainConfig) -> dict[str, object]:
+    """Group name -> the nested dataclass (``model``, ``aux``, ``human``, ``paired``, ``augment``)."""
+    return {item.name: getattr(config, item.name) for item in dataclasses.fields(config)
+            if dataclasses.is_dataclass(getattr(config, item.name))}
+
+
+def keys(config: TrainConfig) -> list[str]:
+    """Every settable key of ``config``: top-level names, then ``group.name``."""
+    groups = _groups(config)
+    return [item.name for item in dataclasses.fields(config) if item.name not in groups] + \
+        [f"{name}.{item.name}" for name, group in groups.items() for item in dataclasses.fields(group)]
+
+
+def _locate(config: TrainConfig, key: str) -> tuple[object, str]:
+    """(dataclass, field name) that ``key`` (dotted, or an old flat key) names, or a UserError."""
+    group_name, dot, name = FLAT_KEYS.get(key, key).rpartition(".")
+    target = _groups(config).get(group_name) if dot else config
+    if target is None or name not in [item.name for item in dataclasses.fields(target)] \
+            or dataclasses.is_dataclass(getattr(target, name)):
+        raise UserError(f"unknown config key {key!r}", f"use one of: {', '.join(keys(config))}")
+    return target, name
 
 
 def apply_override(config: TrainConfig, key: str, value) -> None:
-    """Set ``key`` (``lr`` or ``model.hidden``) to ``value`` on ``config``, type-checked."""
-    target, name = (config.model, key[len("model."):]) if key.startswith("model.") else (config, key)
-    if name not in _fields(target) or name == "model":
-        known = [f for f in _fields(config) if f != "model"] + [f"model.{f}" for f in _fields(config.model)]
-        raise UserError(f"unknown config key {key!r}", f"use one of: {', '.join(known)}")
+    """Set ``key`` (``lr``, ``model.hidden``, ``paired.batch`` or an old flat key) to ``value``, type-checked."""
+    target, name = _locate(config, key)
     setattr(target, name, _coerce(key, value, getattr(target, name)))
+
+
+def _apply_tree(config: TrainConfig, data: dict, prefix: str = "") -> None:
+    """Apply ``data``: ``key: value`` with tables (``{"paired": {"batch": 128}}``) for groups."""
+    for key, value in data.items():
+        if isinstance(value, dict):
+            _apply_tree(config, value, f"{prefix}{key}.")
+        else:
+            apply_override(config, prefix + key, value)
 
 
 def apply_overrides(config: TrainConfig, pairs: list[str]) -> TrainConfig:
@@ -184,7 +281,7 @@ def apply_overrides(config: TrainConfig, pairs: list[str]) -> TrainConfig:
 
 
 def apply_file(config: TrainConfig, path: str | Path) -> TrainConfig:
-    """Apply the keys of a TOML or JSON file (a ``model`` table for model keys); return ``config`` validated."""
+    """Apply the keys of a TOML or JSON file (a table per group, e.g. ``[model]``); return ``config`` validated."""
     path = Path(path)
     if not path.is_file():
         raise UserError(f"config file not found: {path}", "check the 'config_file' path", "config_file")
@@ -199,26 +296,18 @@ def apply_file(config: TrainConfig, path: str | Path) -> TrainConfig:
         raise UserError(f"config file {path} cannot be parsed ({error})", "fix its syntax") from None
     if not isinstance(data, dict):
         raise UserError(f"config file {path} must hold a table of keys", "write key = value lines")
-    for key, value in data.items():
-        if key == "model" and isinstance(value, dict):
-            for name, inner in value.items():
-                apply_override(config, f"model.{name}", inner)
-        else:
-            apply_override(config, key, value)
+    _apply_tree(config, data)
     return config.validate()
 
 
 def to_dict(config: TrainConfig) -> dict:
-    """JSON-serialisable form (saved with every run)."""
+    """JSON-serialisable form (saved with every run), a table per group."""
     return dataclasses.asdict(config)
 
 
 def from_dict(data: dict) -> TrainConfig:
-    """Inverse of :func:`to_dict`, strict about unknown keys."""
-    data = dict(data)
+    """Inverse of :func:`to_dict`, strict about unknown keys; also reads the flat dicts of earlier
+    versions (keys they lack take their defaults)."""
     config = TrainConfig()
-    for name, value in data.pop("model", {}).items():
-        apply_override(config, f"model.{name}", value)
-    for key, value in data.items():
-        apply_override(config, key, value)
+    _apply_tree(config, data)
     return config.validate()

@@ -1,13 +1,13 @@
 """The training loop: seeded, resumable, logged; optional CUDA bf16 autocast and DDP.
 
-Schedule (note, "Separate model for each digit"): ``human_pretrain_steps`` supervised steps
-on the human samples, then ``epochs`` passes of reconstruction steps over the training
-digits with one human-sample step after every ``human_every`` of them. With the paired
-pendigits data (issue 7, ``paired_batch > 0``): ``paired_pretrain_steps`` paired steps first,
-then one paired step after every ``paired_every`` reconstruction steps; ``init_model`` starts
-from trained weights. Under ``torchrun``
-(``WORLD_SIZE`` set) each process takes its share of every batch and DDP averages the
-gradients; only rank 0 writes files.
+:func:`train` runs the phases in order: set up, human pre-training, paired pre-training, the
+epochs, finish. Schedule (note, "Separate model for each digit"): ``human.pretrain_steps``
+supervised steps on the human samples, then ``epochs`` passes of reconstruction steps over the
+training digits with one human-sample step after every ``human.every`` of them. With the paired
+pendigits data (issue 7, ``paired.batch > 0``): ``paired.pretrain_steps`` paired steps first,
+then one paired step after every ``paired.every`` reconstruction steps; ``init_model`` starts
+from trained weights. Under ``torchrun`` (``WORLD_SIZE`` set) each process takes its share of
+every batch and DDP averages the gradients; only rank 0 writes files.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
+from ..data.digits import DigitSet
 from ..errors import UserError
 from ..models import PointModel, build_model
 from ..models.registry import save_model
@@ -56,7 +57,7 @@ class Trainer:
     wrapped: nn.Module = None            # the DDP wrapper when distributed, else the model
     rasteriser: nn.Module = field(init=False)
     optimizer: torch.optim.Optimizer = field(init=False)
-    human_optimizer: torch.optim.Optimizer = field(init=False)   # the same one unless ``human_lr`` is set
+    human_optimizer: torch.optim.Optimizer = field(init=False)   # the same one unless ``human.lr`` is set
 
     def __post_init__(self):
         self.wrapped = self.wrapped or self.model
@@ -69,8 +70,8 @@ class Trainer:
         # the 2.8M-parameter ensemble on CPU against 1.6 ms fused (benchmarks/train_step.py).
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=self.config.lr, fused=True)
         # The repository keeps a second Adam (own rate, own moments) for the human-sample steps.
-        self.human_optimizer = torch.optim.Adam(self.model.parameters(), lr=self.config.human_lr, fused=True) \
-            if self.config.human_lr else self.optimizer
+        self.human_optimizer = torch.optim.Adam(self.model.parameters(), lr=self.config.human.lr, fused=True) \
+            if self.config.human.lr else self.optimizer
 
     @property
     def optimizers(self) -> dict[str, torch.optim.Optimizer]:
@@ -95,12 +96,12 @@ class Trainer:
             raw = self.wrapped(images, labels)
         raw = raw.float()
         terms = {"recon": reconstruction_loss(self.render(raw), images)}
-        if self.config.aux_distance:
+        if self.config.aux.distance:
             terms["distance"] = distance_loss(raw)
-        if self.config.aux_angle:
+        if self.config.aux.angle:
             terms["angle"] = angle_loss(raw)
-        loss = terms["recon"] + self.config.aux_distance * terms.get("distance", 0.0) \
-            + self.config.aux_angle * terms.get("angle", 0.0)
+        loss = terms["recon"] + self.config.aux.distance * terms.get("distance", 0.0) \
+            + self.config.aux.angle * terms.get("angle", 0.0)
         self._update(loss)
         return {name: float(value.detach()) for name, value in terms.items()}
 
@@ -114,23 +115,23 @@ class Trainer:
 
     def paired_step(self, batch: PairedHuman) -> dict[str, float]:
         """One Adam step of the supervised trajectory losses on paired human digits; returns the loss terms."""
-        config = self.config
+        paired = self.config.paired
         with self.autocast():
             raw = self.wrapped(batch.images, batch.labels)
         raw = raw.float()
-        weights = {"point": config.point_weight, "dtw": config.dtw_weight, "pen": config.pen_weight,
-                   "paired_recon": config.paired_recon}
+        weights = {"point": paired.point_weight, "dtw": paired.dtw_weight, "pen": paired.pen_weight,
+                   "paired_recon": paired.recon_weight}
         terms = {}
-        if config.point_weight:
+        if paired.point_weight:
             terms["point"] = point_loss(raw, batch.targets)
-        if config.dtw_weight:
-            terms["dtw"] = soft_dtw_divergence(raw, batch.targets, config.dtw_gamma)
-        if config.pen_weight or config.paired_recon:
+        if paired.dtw_weight:
+            terms["dtw"] = soft_dtw_divergence(raw, batch.targets, paired.dtw_gamma)
+        if paired.pen_weight or paired.recon_weight:
             segments = self.rasteriser.segments(raw)
-            if config.pen_weight:
+            if paired.pen_weight:
                 terms["pen"] = pen_loss(segments, batch.targets)
-            if config.paired_recon:
-                terms["paired_recon"] = reconstruction_loss(composite(segments, config.model.compositing),
+            if paired.recon_weight:
+                terms["paired_recon"] = reconstruction_loss(composite(segments, self.config.model.compositing),
                                                             batch.images)
         self._update(sum(weights[name] * value for name, value in terms.items()))
         return {name: float(value.detach()) for name, value in terms.items()}
@@ -205,17 +206,6 @@ class RunLog:
             self.writer.close()
 
 
-def _load_sets(config: configs.TrainConfig, device, locations):
-    from ..data.datasets import load
-
-    train = Digits.from_set(load("mnist-train", locations), device, config.subset)
-    test = Digits.from_set(load("mnist-test", locations), device, config.eval_digits) if config.eval_digits else None
-    human = None
-    if config.human_pretrain_steps or config.human_every:
-        human = HumanSamples.from_set(load("human-samples", locations), config.model.points, device)
-    return train, test, human
-
-
 def init_from(model: PointModel, name_or_path: str) -> None:
     """Copy the weights of a trained model into ``model`` (same kind and sizes; the number of points may differ)."""
     from ..models.registry import load_model
@@ -228,6 +218,50 @@ def init_from(model: PointModel, name_or_path: str) -> None:
     model.load_state_dict(theirs)
 
 
+@dataclass
+class Run:
+    """One training run between its phases: what :func:`_set_up` builds and every phase reads."""
+
+    config: configs.TrainConfig
+    out_dir: Path
+    trainer: Trainer
+    log: RunLog
+    seed: int
+    rank: int
+    world: int
+    command: str
+    train_set: Digits
+    test_set: Digits | None               # None when ``eval_digits`` is 0
+    human: HumanSamples | None            # None without human-sample steps
+    paired: PairedHuman | None            # None without paired steps
+    validation: DigitSet | None           # the held-out training writers' paired digits
+    step: int                             # reconstruction steps done
+    pretrained: int                       # human pre-training steps done
+    per_epoch: int                        # reconstruction steps per epoch
+    total: int                            # reconstruction steps of the whole run
+    started: float                        # time.perf_counter() at the start, less the seconds of earlier sessions
+
+    @property
+    def quiet(self) -> bool | None:
+        """tqdm's ``disable``: bars on rank 0 (when a terminal), never on the others."""
+        return None if self.rank == 0 else True
+
+    @property
+    def paired_first(self) -> int:
+        """Paired pre-training steps, the first indices of the paired batch stream."""
+        return self.config.paired.pretrain_steps if self.paired is not None else 0
+
+    def paired_batch(self, index: int) -> PairedHuman:
+        """Paired step ``index``'s batch: its own permutation stream (seed + 1), a pure function of ``index``,
+        so resumes replay it."""
+        indices = batch_indices(index, len(self.paired), self.config.paired.batch, self.seed + 1, self.rank, self.world)
+        return self.paired.take(indices.to(self.trainer.device))
+
+    def seconds(self) -> float:
+        """Seconds trained, over the whole run across resumes."""
+        return time.perf_counter() - self.started
+
+
 def train(config: configs.TrainConfig, out_dir: str | Path, *, device="cpu", seed: int = 0,
           locations=None, resume: bool = False, command: str = "", tensorboard: bool = True) -> dict:
     """Run (or with ``resume``, continue) a training run writing into ``out_dir``; return its summary.
@@ -238,28 +272,40 @@ def train(config: configs.TrainConfig, out_dir: str | Path, *, device="cpu", see
     ``out_dir`` receives ``config.json``, ``log.jsonl``, ``checkpoint.safetensors`` (every
     epoch and at the end), ``model.safetensors`` (+ ``.json``) and ``samples.png``.
     """
-    out_dir, device = Path(out_dir), torch.device(device)
+    run = _set_up(config, Path(out_dir), torch.device(device), seed, locations, resume, command, tensorboard)
+    try:
+        _human_pretraining(run)
+        _paired_pretraining(run)
+        _epochs(run)
+        summary = {"steps": run.total, "steps_per_epoch": run.per_epoch, "train_seconds": round(run.seconds(), 1),
+                   "completed_epochs": round(run.total / run.per_epoch, 3), "world_size": run.world}
+        if run.rank == 0:
+            summary.update(_finish(run, summary))
+    finally:
+        run.log.close()
+    if run.world > 1:
+        torch.distributed.barrier()
+        torch.distributed.destroy_process_group()
+    return summary
+
+
+def _set_up(config: configs.TrainConfig, out_dir: Path, device: torch.device, seed: int, locations, resume: bool,
+            command: str, tensorboard: bool) -> Run:
+    """Processes, the config (the checkpoint's on a resume, written to ``config.json``), model, data, log."""
     rank, world = distributed()
     if world > 1 and device.type == "cuda":   # torchrun: one GPU per process
         device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", rank)))
         torch.cuda.set_device(device)
-    for name in ("batch_size", "paired_batch"):
-        if getattr(config, name) % world:
-            raise UserError(f"{name} {getattr(config, name)} is not divisible by {world} processes",
-                            f"choose a {name} that is a multiple of the process count")
-    saved = None
-    if resume:
-        tensors, saved = load_checkpoint(out_dir)
-        resumed = configs.from_dict(saved["config"])
-        for name in configs.RESUME_MAY_CHANGE:   # e.g. the schedule may be extended
-            setattr(resumed, name, getattr(config, name))
-        config = resumed
+    for key, size in (("batch_size", config.batch_size), ("paired.batch", config.paired.batch)):
+        if size % world:
+            raise UserError(f"{key} {size} is not divisible by {world} processes",
+                            f"choose a {key} that is a multiple of the process count")
+    tensors, saved = load_checkpoint(out_dir) if resume else (None, None)
+    if saved is not None:
+        config = _resumed_config(saved["config"], config)
     config.validate()
     if rank == 0:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        with atomic_write(out_dir / CONFIG_FILE) as temp:
-            temp.write_text(json.dumps({"config": configs.to_dict(config), "seed": seed, "command": command},
-                                       indent=2) + "\n")
+        _write_config(out_dir, config, seed, command)
     torch.manual_seed(seed)
     model = build_model(config.model).to(device)
     if config.init_model and saved is None:
@@ -269,11 +315,7 @@ def train(config: configs.TrainConfig, out_dir: str | Path, *, device="cpu", see
         wrapped = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
     trainer = Trainer(config, model, device, wrapped)
     train_set, test_set, human = _load_sets(config, device, locations)
-    paired, validation = load_paired(config, device, locations, seed) if config.paired_batch else (None, None)
-
-    def paired_batch(index: int) -> PairedHuman:
-        # Its own permutation stream (seed + 1), a pure function of the paired step's index, so resumes replay it.
-        return paired.take(batch_indices(index, len(paired), config.paired_batch, seed + 1, rank, world).to(device))
+    paired, validation = load_paired(config, device, locations, seed) if config.paired.batch else (None, None)
     step, pretrained, earlier = 0, 0, 0.0
     if saved is not None:
         restore(tensors, model, trainer.optimizers, out_dir)
@@ -285,64 +327,99 @@ def train(config: configs.TrainConfig, out_dir: str | Path, *, device="cpu", see
     log = RunLog(out_dir, rank == 0, tensorboard)
     started = time.perf_counter() - earlier   # seconds count the whole run across resumes
     model.train()
-    try:
-        for pretrained in tqdm(range(pretrained, config.human_pretrain_steps if human else 0), initial=pretrained,
-                               total=config.human_pretrain_steps, desc="human pre-training", disable=None if rank == 0 else True,
-                               leave=False):
-            loss = trainer.human_step(human)
-            log.write({"phase": "pretrain", "step": pretrained, "human": loss})
-        pretrained = config.human_pretrain_steps if human else 0
-        paired_first = config.paired_pretrain_steps if paired is not None else 0
-        if step == 0:   # resumed runs are past the paired pre-training
-            for index in tqdm(range(paired_first), desc="paired pre-training", disable=None if rank == 0 else True,
-                              leave=False):
-                log.write({"phase": "paired-pretrain", "step": index, **trainer.paired_step(paired_batch(index))})
-        running: dict[str, float] = {}
-        bar = tqdm(range(step, total), initial=step, total=total, desc="training", disable=None if rank == 0 else True)
-        for step in bar:
-            indices = batch_indices(step, len(train_set), config.batch_size, seed, rank, world,
-                                    config.reshuffle).to(device)
-            terms = trainer.reconstruction_step(train_set.images[indices], train_set.labels[indices])
-            if human is not None and config.human_every and (step + 1) % config.human_every == 0:
-                terms["human"] = trainer.human_step(human)
-            if paired is not None and (step + 1) % config.paired_every == 0:
-                terms.update(trainer.paired_step(paired_batch(paired_first + step // config.paired_every)))
-            for key, value in terms.items():   # running mean shown on the bar, reset at each log line
-                running[key] = running.get(key, 0.0) + value
-            running["n"] = running.get("n", 0) + 1
-            if (step + 1) % config.log_every == 0 or step + 1 == total:
-                means = {key: value / running["n"] for key, value in running.items() if key != "n"}
-                bar.set_postfix({key: f"{value:.4f}" for key, value in means.items()})
-                log.write({"phase": "train", "step": step + 1, "epoch": (step + 1) / per_epoch, **means,
-                           "seconds": time.perf_counter() - started})
-                running = {}
-            if rank == 0 and ((step + 1) % per_epoch == 0 or step + 1 == total):
-                save_checkpoint(out_dir, model, trainer.optimizers, step=step + 1, pretrained=pretrained,
-                                seconds=time.perf_counter() - started, config=configs.to_dict(config))
-        seconds = time.perf_counter() - started
-        summary = {"steps": total, "steps_per_epoch": per_epoch, "train_seconds": round(seconds, 1),
-                   "completed_epochs": round(total / per_epoch, 3), "world_size": world}
-        if rank == 0:
-            summary.update(_finish(trainer, out_dir, test_set or train_set, test_set is not None, log, command,
-                                   total, summary, validation))
-    finally:
-        log.close()
-    if world > 1:
-        torch.distributed.barrier()
-        torch.distributed.destroy_process_group()
-    return summary
+    return Run(config, out_dir, trainer, log, seed, rank, world, command, train_set, test_set, human, paired,
+               validation, step, pretrained, per_epoch, total, started)
 
 
-def _finish(trainer: Trainer, out_dir: Path, eval_set: Digits, is_test: bool, log: RunLog, command: str,
-            step: int, summary: dict, validation=None) -> dict:
+def _resumed_config(saved: dict, config: configs.TrainConfig) -> configs.TrainConfig:
+    """The checkpoint's config, with the fields a resume may change (``RESUME_MAY_CHANGE``) from ``config``."""
+    resumed = configs.from_dict(saved)
+    for name in configs.RESUME_MAY_CHANGE:   # e.g. the schedule may be extended
+        setattr(resumed, name, getattr(config, name))
+    return resumed
+
+
+def _write_config(out_dir: Path, config: configs.TrainConfig, seed: int, command: str) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with atomic_write(out_dir / CONFIG_FILE) as temp:
+        temp.write_text(json.dumps({"config": configs.to_dict(config), "seed": seed, "command": command},
+                                   indent=2) + "\n")
+
+
+def _load_sets(config: configs.TrainConfig, device, locations):
+    from ..data.datasets import load
+
+    train = Digits.from_set(load("mnist-train", locations), device, config.subset)
+    test = Digits.from_set(load("mnist-test", locations), device, config.eval_digits) if config.eval_digits else None
+    human = None
+    if config.human.pretrain_steps or config.human.every:
+        human = HumanSamples.from_set(load("human-samples", locations), config.model.points, device)
+    return train, test, human
+
+
+def _human_pretraining(run: Run) -> None:
+    """``human.pretrain_steps`` supervised steps on the human samples (on a resume, those not done yet)."""
+    steps = run.config.human.pretrain_steps if run.human is not None else 0
+    for index in tqdm(range(run.pretrained, steps), initial=run.pretrained, total=run.config.human.pretrain_steps,
+                      desc="human pre-training", disable=run.quiet, leave=False):
+        run.log.write({"phase": "pretrain", "step": index, "human": run.trainer.human_step(run.human)})
+    run.pretrained = steps
+
+
+def _paired_pretraining(run: Run) -> None:
+    """``paired.pretrain_steps`` paired steps before the first reconstruction step (resumed runs are past them)."""
+    if run.step:
+        return
+    for index in tqdm(range(run.paired_first), desc="paired pre-training", disable=run.quiet, leave=False):
+        run.log.write({"phase": "paired-pretrain", "step": index, **run.trainer.paired_step(run.paired_batch(index))})
+
+
+def _epochs(run: Run) -> None:
+    """The reconstruction steps up to ``run.total``, with a log line every ``log_every`` and a checkpoint
+    every epoch and at the end."""
+    running: dict[str, float] = {}
+    bar = tqdm(range(run.step, run.total), initial=run.step, total=run.total, desc="training", disable=run.quiet)
+    for step in bar:
+        terms = _training_step(run, step)
+        for key, value in terms.items():   # running mean shown on the bar, reset at each log line
+            running[key] = running.get(key, 0.0) + value
+        running["n"] = running.get("n", 0) + 1
+        run.step = step + 1
+        if run.step % run.config.log_every == 0 or run.step == run.total:
+            means = {key: value / running["n"] for key, value in running.items() if key != "n"}
+            bar.set_postfix({key: f"{value:.4f}" for key, value in means.items()})
+            run.log.write({"phase": "train", "step": run.step, "epoch": run.step / run.per_epoch, **means,
+                           "seconds": run.seconds()})
+            running = {}
+        if run.rank == 0 and (run.step % run.per_epoch == 0 or run.step == run.total):
+            save_checkpoint(run.out_dir, run.trainer.model, run.trainer.optimizers, step=run.step,
+                            pretrained=run.pretrained, seconds=run.seconds(), config=configs.to_dict(run.config))
+
+
+def _training_step(run: Run, step: int) -> dict[str, float]:
+    """Reconstruction step ``step``, then a human-sample and a paired step when they are due; the loss terms."""
+    config, trainer = run.config, run.trainer
+    indices = batch_indices(step, len(run.train_set), config.batch_size, run.seed, run.rank, run.world,
+                            config.reshuffle).to(trainer.device)
+    terms = trainer.reconstruction_step(run.train_set.images[indices], run.train_set.labels[indices])
+    if run.human is not None and config.human.every and (step + 1) % config.human.every == 0:
+        terms["human"] = trainer.human_step(run.human)
+    if run.paired is not None and (step + 1) % config.paired.every == 0:
+        terms.update(trainer.paired_step(run.paired_batch(run.paired_first + step // config.paired.every)))
+    return terms
+
+
+def _finish(run: Run, summary: dict) -> dict:
     """Evaluate, write the model with its metrics and the sample PNG; return the metrics."""
+    trainer, log, step, validation = run.trainer, run.log, run.total, run.validation
+    eval_set = run.test_set or run.train_set
     metrics = dict(summary)
     dtype = getattr(torch, trainer.config.save_dtype)
     if dtype != torch.float32:   # evaluate the weights as they will be stored
         with torch.no_grad():
             for parameter in trainer.model.parameters():
                 parameter.copy_(parameter.to(dtype).float())
-    if is_test:
+    if run.test_set is not None:
         metrics["test_mse"] = trainer.evaluate(eval_set)
         metrics["test_digits"] = len(eval_set)
         log.write({"phase": "eval", "step": step, "test_mse": metrics["test_mse"]})
@@ -350,14 +427,14 @@ def _finish(trainer: Trainer, out_dir: Path, eval_set: Digits, is_test: bool, lo
         metrics["paired_validation"] = human_validation(trainer.model, validation, trainer.device)
         metrics["paired_validation_digits"] = len(validation)
         log.write({"phase": "eval", "step": step, **{f"val_{k}": v for k, v in metrics["paired_validation"].items()}})
-    save_model(trainer.model, out_dir / MODEL_FILE, metrics=metrics, command=command, dtype=dtype,
+    save_model(trainer.model, run.out_dir / MODEL_FILE, metrics=metrics, command=run.command, dtype=dtype,
                train=configs.to_dict(trainer.config), machine=describe_machine(trainer.device))
     sample = Digits(eval_set.images[:SAMPLE_DIGITS], eval_set.labels[:SAMPLE_DIGITS])
     trainer.model.eval()
     with torch.no_grad():
         rendered = trainer.render(trainer.model(sample.images, sample.labels))
     trainer.model.train()
-    save_reconstructions(out_dir / SAMPLES_FILE, sample.images, rendered)
+    save_reconstructions(run.out_dir / SAMPLES_FILE, sample.images, rendered)
     log.image("samples", reconstruction_grid(sample.images, rendered), step)
     return {key: value for key, value in metrics.items()
             if key in ("test_mse", "test_digits", "paired_validation", "paired_validation_digits")}

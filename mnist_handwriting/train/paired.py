@@ -80,10 +80,10 @@ def load_paired(config, device, locations=None, seed: int = 0) -> tuple[PairedHu
     """
     from ..data.datasets import load
 
-    train, val = split_writers(load("pendigits", locations), config.paired_holdout)
-    paired = paired_set(train, config.model.points, device, copies=config.augment_copies,
-                        affine=config.augment_affine, width=config.augment_width, noise=config.augment_noise,
-                        seed=seed)
+    train, val = split_writers(load("pendigits", locations), config.paired.holdout)
+    augment = config.augment
+    paired = paired_set(train, config.model.points, device, copies=augment.copies, affine=augment.affine,
+                        width=augment.width, noise=augment.noise, seed=seed)
     return paired, val
 
 

@@ -6,7 +6,8 @@ import json
 import pytest
 
 from mnist_handwriting.errors import UserError
-from mnist_handwriting.train.config import PRESETS, apply_file, apply_overrides, from_dict, preset, to_dict
+from mnist_handwriting.train.config import (FLAT_KEYS, PRESETS, TrainConfig, apply_file, apply_override, apply_overrides,
+                                            from_dict, preset, to_dict)
 
 
 def test_presets_follow_the_note():
@@ -18,7 +19,7 @@ def test_presets_follow_the_note():
         assert (config.lr, config.batch_size, config.epochs) == (0.0005, 64, 5), name
     best = PRESETS["note-best"]
     assert (best.model.kind, best.model.hidden, best.model.third_activation) == ("ensemble", 64, "exp")
-    assert (best.aux_distance, best.aux_angle, best.human_pretrain_steps, best.human_every) == (0.01, 0.01, 100, 1)
+    assert (best.aux.distance, best.aux.angle, best.human.pretrain_steps, best.human.every) == (0.01, 0.01, 100, 1)
     assert PRESETS["note-soft-line"].model.hidden == 512 and PRESETS["note-max"].model.compositing == "max"
     assert PRESETS["note-learned-line"].model.rasteriser == "learned-line"
     assert PRESETS["note-dropout"].model.dropout > 0
@@ -29,8 +30,8 @@ def test_the_repository_preset_is_its_train_py():
     assert (config.model.kind, config.model.hidden, config.model.layers, config.model.third_activation) == \
         ("masked", 640, 3, "exp")
     assert (config.model.init, config.model.feedback) == ("tensorflow", "raw")
-    assert (config.lr, config.human_lr, config.reshuffle, config.batch_size, config.epochs) == (0.001, 0.0005, False, 64, 5)
-    assert (config.aux_distance, config.aux_angle, config.human_pretrain_steps, config.human_every) == (0.01, 0.01, 100, 1)
+    assert (config.lr, config.human.lr, config.reshuffle, config.batch_size, config.epochs) == (0.001, 0.0005, False, 64, 5)
+    assert (config.aux.distance, config.aux.angle, config.human.pretrain_steps, config.human.every) == (0.01, 0.01, 100, 1)
 
 
 def test_preset_returns_a_copy():
@@ -42,7 +43,7 @@ def test_overrides_are_typed():
     config = apply_overrides(preset("note-best"), ["lr=0.001", "model.hidden=32", "epochs=2", "amp=true",
                                                    "model.compositing=max", "aux_angle=0"])
     assert (config.lr, config.model.hidden, config.epochs, config.amp) == (0.001, 32, 2, True)
-    assert config.model.compositing == "max" and config.aux_angle == 0.0 and isinstance(config.aux_angle, float)
+    assert config.model.compositing == "max" and config.aux.angle == 0.0 and isinstance(config.aux.angle, float)
 
 
 @pytest.mark.parametrize("pair, message", [
@@ -55,6 +56,21 @@ def test_overrides_are_typed():
     ("model.dropout=1", "model.dropout = 1.0 is invalid"),
     ("lr", "is not key=value"),
     ("save_dtype=int8", "save_dtype = .int8. is invalid"),
+    # the groups' keys are named dotted, also when set by their flat name
+    ("paired.size=3", "unknown config key 'paired.size'.*paired.batch.*augment.noise"),
+    ("paired=3", "unknown config key 'paired'"),
+    ("nope.batch=3", "unknown config key 'nope.batch'"),
+    ("paired.batch=-1", "paired.batch = -1 is invalid"),
+    ("paired_batch=-1", "paired.batch = -1 is invalid"),
+    ("paired.every=0", "paired.every = 0 is invalid"),
+    ("paired.holdout=24", "paired.holdout = 24 is invalid"),
+    ("paired.dtw_gamma=0", "paired.dtw_gamma = 0.0 is invalid"),
+    ("augment.noise=1", "augment.noise = 1.0 is invalid"),
+    ("aux.distance=-0.1", "aux.distance = -0.1 is invalid"),
+    ("human.every=-1", "human.every = -1 is invalid"),
+    ("human.lr=fast", "human.lr = 'fast' is not a float"),
+    ("batch_size=0", "batch_size = 0 is invalid"),
+    ("subset=-1", "subset = -1 is invalid"),
 ])
 def test_bad_overrides_are_user_errors(pair, message):
     with pytest.raises(UserError, match=message):
@@ -94,8 +110,8 @@ def test_dict_round_trip():
 
 def test_human_best_fine_tunes_note_best_on_the_paired_human_digits():
     config = preset("human-best").validate()
-    assert config.init_model == "note-best" and config.paired_batch > 0 and config.paired_holdout == 4
-    assert config.point_weight > 0 and config.dtw_weight > 0 and config.pen_weight > 0
+    assert config.init_model == "note-best" and config.paired.batch > 0 and config.paired.holdout == 4
+    assert config.paired.point_weight > 0 and config.paired.dtw_weight > 0 and config.paired.pen_weight > 0
     # same weights as note-best (so they load), only the input blurred
     assert dataclasses.replace(config.model, input_blur=0.0) == PRESETS["note-best"].model
     assert config.model.input_blur == 1.0
@@ -114,3 +130,91 @@ def test_the_stored_command_reproduces_a_run_and_a_resume():
     # a resumed run's configuration is the one saved in its folder, not the --config default
     assert reproducing_command(resumed) == ("mnist-handwriting train --resume runs/x --set save_dtype=float16 "
                                             "--seed 0 --device cpu")
+
+
+# Every preset's values that differ from TrainConfig() as they were before the settings were
+# grouped (flat keys), computed from the flat TrainConfig of 85b1e73.
+FLAT_PRESETS = {
+    "note-learned-line": {"model.rasteriser": "learned-line"},
+    "note-soft-line": {"model.third_activation": "exp"},
+    "note-dropout": {"model.dropout": 0.3, "model.third_activation": "exp"},
+    "note-max": {"model.compositing": "max", "model.third_activation": "exp"},
+    "note-aux-losses": {"aux_angle": 0.01, "aux_distance": 0.01, "model.third_activation": "exp"},
+    "note-ensemble": {"aux_angle": 0.01, "aux_distance": 0.01, "model.hidden": 64, "model.kind": "ensemble",
+                      "model.third_activation": "exp"},
+    "note-best": {"aux_angle": 0.01, "aux_distance": 0.01, "human_every": 1, "human_pretrain_steps": 100,
+                  "model.hidden": 64, "model.kind": "ensemble", "model.third_activation": "exp"},
+    "note-repository": {"aux_angle": 0.01, "aux_distance": 0.01, "human_every": 1, "human_lr": 0.0005,
+                        "human_pretrain_steps": 100, "lr": 0.001, "model.feedback": "raw", "model.hidden": 640,
+                        "model.init": "tensorflow", "model.kind": "masked", "model.third_activation": "exp",
+                        "reshuffle": False},
+    "human-best": {"aux_angle": 0.01, "aux_distance": 0.01, "dtw_weight": 1.0, "init_model": "note-best", "lr": 0.001,
+                   "model.hidden": 64, "model.input_blur": 1.0, "model.kind": "ensemble",
+                   "model.third_activation": "exp", "paired_batch": 128, "pen_weight": 0.1},
+}
+
+
+def _flat(config) -> dict:
+    """``config``'s values under the flat keys of before the groups (``model.*`` as they were)."""
+    old = {dotted: flat for flat, dotted in FLAT_KEYS.items()}
+    values = {}
+    for group, value in to_dict(config).items():
+        for name, inner in (value.items() if isinstance(value, dict) else [(None, value)]):
+            key = group if name is None else f"{group}.{name}"
+            values[old.get(key, key)] = inner
+    return values
+
+
+def test_every_preset_keeps_its_values():
+    assert list(FLAT_PRESETS) == list(PRESETS)
+    defaults = _flat(TrainConfig())
+    for name, config in PRESETS.items():
+        values = _flat(config)
+        assert {key: value for key, value in values.items() if defaults[key] != value} == FLAT_PRESETS[name], name
+        changed = apply_overrides(TrainConfig(), [f"{key}={json.dumps(value)}" for key, value in FLAT_PRESETS[name].items()])
+        assert changed == config, name
+
+
+def test_dotted_and_flat_keys_set_the_same_field():
+    dotted = apply_overrides(preset("note-best"), ["paired.batch=64", "paired.recon_weight=0.5", "human.lr=0.002",
+                                                  "aux.angle=0", "augment.copies=2", "augment.noise=0.1"])
+    flat = apply_overrides(preset("note-best"), ["paired_batch=64", "paired_recon=0.5", "human_lr=0.002",
+                                                "aux_angle=0", "augment_copies=2", "augment_noise=0.1"])
+    assert dotted == flat
+    assert (dotted.paired.batch, dotted.paired.recon_weight, dotted.human.lr, dotted.aux.angle) == (64, 0.5, 0.002, 0.0)
+    assert (dotted.augment.copies, dotted.augment.noise) == (2, 0.1)
+    for key, path in FLAT_KEYS.items():   # every old key names the field of its dotted key
+        group, name = path.split(".")
+        config = preset("note-best")
+        apply_override(config, key, getattr(dotted, group).__dict__[name])
+        assert getattr(getattr(config, group), name) == getattr(getattr(dotted, group), name), key
+
+
+def test_config_files_take_group_tables_and_flat_keys(tmp_path):
+    toml = tmp_path / "run.toml"
+    toml.write_text("paired_batch = 32\n[paired]\ndtw_weight = 1.0\n[aux]\nangle = 0.5\n")
+    config = apply_file(preset("note-best"), toml)
+    assert (config.paired.batch, config.paired.dtw_weight, config.aux.angle) == (32, 1.0, 0.5)
+
+
+def test_old_flat_run_configs_load():
+    """config.json and checkpoints of earlier runs hold flat dicts, some without the newer keys."""
+    old = {"model": {"kind": "ensemble", "hidden": 64}, "lr": 0.0005, "aux_distance": 0.01, "aux_angle": 0.01,
+           "human_pretrain_steps": 100, "human_every": 1, "paired_batch": 0, "point_weight": 1.0,
+           "paired_recon": 0.0, "augment_copies": 0}   # no human_lr, reshuffle (older than them)
+    config = from_dict(old)
+    assert (config.human.pretrain_steps, config.human.every, config.human.lr, config.reshuffle) == (100, 1, 0.0, True)
+    assert from_dict(to_dict(config)) == config
+    with pytest.raises(UserError, match="unknown config key 'hidden_size'"):
+        from_dict({**old, "hidden_size": 3})
+
+
+@pytest.mark.parametrize("name", ["note-best", "human-best"])
+def test_shipped_weights_train_configs_load(name):
+    from mnist_handwriting.paths import WEIGHTS_DIR
+
+    described = json.loads((WEIGHTS_DIR / f"{name}.json").read_text())
+    config = from_dict(described["train"])
+    expected = preset(name)
+    assert (config.model, config.aux, config.human, config.paired) == (expected.model, expected.aux, expected.human,
+                                                                     expected.paired)

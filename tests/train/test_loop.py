@@ -52,15 +52,15 @@ def test_every_preset_reduces_its_losses_on_a_fixed_batch(name):
     trainer = Trainer(config, build_model(config.model), torch.device("cpu"))
     human = HumanSamples(images[:4], labels[:4], trajectories[:4])
     first = trainer.reconstruction_step(images, labels)
-    first_human = trainer.human_step(human) if config.human_every else None
+    first_human = trainer.human_step(human) if config.human.every else None
     for _ in range(15):
         last = trainer.reconstruction_step(images, labels)
-        if config.human_every:
+        if config.human.every:
             last_human = trainer.human_step(human)
     assert last["recon"] < first["recon"]
-    if config.aux_distance:
+    if config.aux.distance:
         assert set(last) == {"recon", "distance", "angle"}
-    if config.human_every:
+    if config.human.every:
         assert last_human < first_human
 
 
@@ -173,7 +173,7 @@ def test_an_indivisible_paired_batch_is_named(tmp_path, monkeypatch):
 
     monkeypatch.setattr(loop, "distributed", lambda: (0, 2))
     config = apply_overrides(preset("note-soft-line"), ["paired_batch=3"])
-    with pytest.raises(UserError, match="paired_batch 3 is not divisible by 2"):
+    with pytest.raises(UserError, match="paired.batch 3 is not divisible by 2"):
         train(config, tmp_path / "run")
 
 
