@@ -19,6 +19,10 @@ A ``.json`` side file next to the weights repeats the same description (JSON val
 decoded) for people and tools that cannot read safetensors. Handwriting models written
 before this scheme differ only in lacking ``train`` and ``machine``, and load as they are.
 
+Tensors are stored as float32, float16 or, for the largest models, int8 (:func:`stored_tensors`):
+every matrix as int8 with one float32 scale per row (``NAME`` and ``NAME:int8-scale``, the
+row's largest magnitude / 127), every vector as float16. Reading restores float32.
+
 Reading is strict: a weights file either loads exactly (the right kind, every tensor
 present, no extra ones, the right shapes, finite values) or raises a ``UserError`` naming
 the file, what is wrong and the fix: a half-loaded model would silently draw nonsense.
@@ -42,6 +46,51 @@ KINDS = {"model": ("model", "mnist-handwriting model"), "classifier": ("classifi
 """Kind of artefact -> how errors name it: short (``classifier weights``) and in full (``not a legibility classifier``)."""
 JSON_KEYS = ("config", "train", "metrics")
 TEXT_KEYS = ("format", "command", "date", "machine")
+
+
+INT8_SCALE = ":int8-scale"
+"""Suffix of the per-row scale tensor stored next to an int8 matrix."""
+
+
+def stored_tensors(tensors: dict[str, torch.Tensor], dtype: torch.dtype | None) -> dict[str, torch.Tensor]:
+    """``tensors`` as they are written for a storage ``dtype`` (None: each tensor's own; see the module docstring)."""
+    stored = {}
+    for name, value in tensors.items():
+        value = value.detach().to("cpu")
+        if dtype == torch.int8 and value.is_floating_point():
+            if value.dim() >= 2:
+                rows = value.float().reshape(value.shape[0], -1)
+                scale = rows.abs().amax(dim=1).clamp_min(torch.finfo(torch.float32).tiny) / 127
+                stored[name] = torch.round(rows / scale[:, None]).to(torch.int8).reshape(value.shape)
+                stored[name + INT8_SCALE] = scale
+            else:
+                stored[name] = value.to(torch.float16)
+        else:
+            stored[name] = value.to(dtype or value.dtype)
+    return {name: value.contiguous() for name, value in stored.items()}
+
+
+def restored_tensors(stored: dict[str, torch.Tensor], path: str | os.PathLike, fix: str) -> dict[str, torch.Tensor]:
+    """The inverse of :func:`stored_tensors`: int8 matrices times their row scales, as float32."""
+    tensors = {}
+    for name, value in stored.items():
+        if name.endswith(INT8_SCALE):
+            if name[:-len(INT8_SCALE)] not in stored:
+                raise UserError(f"{path}: scale {name} has no int8 matrix", fix)
+            continue
+        if value.dtype == torch.int8:
+            scale = stored.get(name + INT8_SCALE)
+            if scale is None or value.dim() < 2 or scale.shape != (value.shape[0],):
+                raise UserError(f"{path}: int8 tensor {name} has no per-row scale {name + INT8_SCALE}", fix)
+            value = (value.float().reshape(value.shape[0], -1) * scale.float()[:, None]).reshape(value.shape)
+        tensors[name] = value
+    return tensors
+
+
+def as_stored(value: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """``value`` (float) as it reads back after being stored as ``dtype``: evaluate what will ship."""
+    stored = stored_tensors({"value": value}, dtype)
+    return restored_tensors(stored, "value", "").get("value").to(value.device, value.dtype)
 
 
 def format_tag(kind: str) -> str:
@@ -84,8 +133,8 @@ def save_weights(path: str | os.PathLike, tensors: dict[str, torch.Tensor], *, k
                  dtype: torch.dtype | None = None, description: dict | None = None) -> Path:
     """Write ``tensors`` to ``path`` (.safetensors) and the ``.json`` side file, both atomically.
 
-    ``dtype``: the storage type (``torch.float16`` halves a file; loading gives float32);
-    ``None`` keeps each tensor's own. ``description``: a complete description to store as it
+    ``dtype``: the storage type (``torch.float16`` halves a file, ``torch.int8`` quarters its
+    matrices; loading gives float32); ``None`` keeps each tensor's own. ``description``: a complete description to store as it
     is (``scripts/rewrite_weights.py``) instead of building one from the other arguments.
     Returns ``path``.
     """
@@ -95,7 +144,7 @@ def save_weights(path: str | os.PathLike, tensors: dict[str, torch.Tensor], *, k
     info = description or describe(kind, config=config, metrics=metrics, command=command, train=train,
                                    machine=machine)
     metadata = {key: json.dumps(value) if key in JSON_KEYS else str(value) for key, value in info.items()}
-    stored = {name: value.detach().to("cpu", dtype or value.dtype).contiguous() for name, value in tensors.items()}
+    stored = stored_tensors(tensors, dtype)
     with atomic_write(path) as temp:
         save_file(stored, str(temp), metadata=metadata)
     with atomic_write(path.with_suffix(".json")) as temp:
@@ -140,7 +189,7 @@ def read_weights(path: str | os.PathLike, kind: str, fix: str) -> tuple[dict[str
     info = _decode(path, metadata, noun, fix)
     if "config" not in info:
         raise UserError(f"{path} has an unreadable {noun} config (none stored)", fix)
-    return tensors, info
+    return restored_tensors(tensors, path, fix), info
 
 
 def read_description(path: str | os.PathLike) -> dict:

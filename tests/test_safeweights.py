@@ -7,8 +7,8 @@ import torch
 
 from mnist_handwriting.errors import UserError
 from mnist_handwriting.paths import WEIGHTS_DIR
-from mnist_handwriting.safeweights import (KINDS, describe_machine, format_tag, read_description, read_weights,
-                                           save_weights, weights_kind)
+from mnist_handwriting.safeweights import (INT8_SCALE, KINDS, as_stored, describe_machine, format_tag,
+                                           read_description, read_weights, save_weights, weights_kind)
 
 
 def test_round_trip_keeps_tensors_and_describes_itself(tmp_path):
@@ -30,6 +30,38 @@ def test_dtype_converts_storage(tmp_path):
     path = tmp_path / "w.safetensors"
     save_weights(path, {"a": torch.rand(3)}, kind="model", config={}, metrics={}, command="", dtype=torch.float16)
     assert read_weights(path, "model", "fix")[0]["a"].dtype == torch.float16
+
+
+def test_int8_stores_matrices_by_row_and_vectors_as_float16(tmp_path):
+    path = tmp_path / "w.safetensors"
+    matrix = torch.tensor([[1.0, -0.5, 0.25], [0.0, 0.0, 0.0], [-254.0, 127.0, 1.0]])
+    vector = torch.tensor([0.1, 3.0])
+    save_weights(path, {"m": matrix, "v": vector}, kind="model", config={}, metrics={}, command="", dtype=torch.int8)
+    from safetensors.torch import load_file
+
+    raw = load_file(str(path))
+    assert raw["m"].dtype == torch.int8 and raw["m"].tolist() == [[127, -64, 32], [0, 0, 0], [-127, 64, 0]]
+    torch.testing.assert_close(raw["m" + INT8_SCALE], torch.tensor([1 / 127, torch.finfo().tiny / 127, 2.0]))
+    read = read_weights(path, "model", "fix")[0]
+    assert set(read) == {"m", "v"} and read["v"].dtype == torch.float16
+    expected = torch.tensor([[1.0, -64 / 127, 32 / 127], [0.0, 0.0, 0.0], [-254.0, 128.0, 0.0]])
+    torch.testing.assert_close(read["m"], expected, rtol=0, atol=1e-7)
+    torch.testing.assert_close(as_stored(matrix, torch.int8), read["m"], rtol=0, atol=0)
+    assert as_stored(vector, torch.int8).dtype == torch.float32
+    torch.testing.assert_close(as_stored(vector, torch.int8), vector.half().float(), rtol=0, atol=0)
+
+
+def test_int8_without_its_scale_is_a_user_error(tmp_path):
+    from safetensors.torch import save_file
+
+    path = tmp_path / "w.safetensors"
+    save_file({"m": torch.ones(2, 2, dtype=torch.int8)}, str(path), metadata={"format": format_tag("model"),
+                                                                            "config": "{}"})
+    with pytest.raises(UserError, match="int8 tensor m has no per-row scale"):
+        read_weights(path, "model", "fix")
+    save_file({"m" + INT8_SCALE: torch.ones(2)}, str(path), metadata={"format": format_tag("model"), "config": "{}"})
+    with pytest.raises(UserError, match="has no int8 matrix"):
+        read_weights(path, "model", "fix")
 
 
 def test_another_kind_or_no_metadata_is_a_user_error(tmp_path):

@@ -21,7 +21,7 @@ from ..errors import UserError
 from ..models import ModelConfig
 
 
-SAVE_DTYPES = ("float32", "float16")
+SAVE_DTYPES = ("float32", "float16", "int8")
 RESUME_MAY_CHANGE = ("epochs", "max_steps", "eval_digits", "log_every", "save_dtype")
 """Fields a resumed run takes from the new command line; all others come from the checkpoint."""
 
@@ -124,7 +124,7 @@ class TrainConfig:
     max_steps: int = 0                  # stop after this many reconstruction steps in total; 0 = full schedule
     eval_digits: int = 10000            # test digits for the final reconstruction MSE; 0 = skip
     amp: bool = False                   # CUDA only: bfloat16 autocast for the model's matmuls
-    save_dtype: str = "float32"         # dtype of model.safetensors: "float32" or "float16" (half the size)
+    save_dtype: str = "float32"         # storage of model.safetensors: "float32", "float16" (half) or "int8" (matrices, a quarter)
     log_every: int = 20                 # reconstruction steps between JSONL / TensorBoard log lines
     init_model: str = ""                # start from these weights (shipped name or .safetensors path; T may differ); "" = random
 

@@ -30,7 +30,7 @@ from ..models.registry import save_model
 from ..paths import atomic_write
 from ..render import make_rasteriser
 from ..render.base import composite
-from ..safeweights import describe_machine
+from ..safeweights import as_stored, describe_machine
 from ..viz.images import reconstruction_grid, save_reconstructions
 from . import config as configs
 from .checkpoint import load_checkpoint, restore, save_checkpoint
@@ -418,7 +418,7 @@ def _finish(run: Run, summary: dict) -> dict:
     if dtype != torch.float32:   # evaluate the weights as they will be stored
         with torch.no_grad():
             for parameter in trainer.model.parameters():
-                parameter.copy_(parameter.to(dtype).float())
+                parameter.copy_(as_stored(parameter, dtype))
     if run.test_set is not None:
         metrics["test_mse"] = trainer.evaluate(eval_set)
         metrics["test_digits"] = len(eval_set)
