@@ -167,3 +167,38 @@ def direction_agreement(predicted: np.ndarray, human: np.ndarray, count: int = 3
 def stroke_count_error(predicted: np.ndarray, human: np.ndarray) -> int:
     """``|strokes(predicted) - strokes(human)|`` for trajectories ``(T, 3)``."""
     return int(abs(int(stroke_count(predicted)) - int(stroke_count(human))))
+
+
+def overdraw(points: np.ndarray) -> float:
+    """Pixels drawn more than once by the pen-down segments of ``points: (T, 3)``, per pixel drawn.
+
+    Each segment's 1-pixel line counts once per pixel, less the pixel it shares with the
+    segment before when the pen stays down; a polyline that never crosses or retraces itself
+    scores 0, one drawn twice over scores about 1 (the note: the learned line model "draws
+    lines several times" to push pixels towards 1).
+    """
+    from skimage.draw import line
+
+    from ..render.exact import pixel_coords
+
+    points = np.asarray(points, np.float64)
+    pixels = pixel_coords(points[:, :2], PIXELS)
+    down = points[:-1, 2] <= 0.5
+    drawn, union = 0, set()
+    for i in np.flatnonzero(down):
+        rows, cols = line(pixels[i, 1], pixels[i, 0], pixels[i + 1, 1], pixels[i + 1, 0])
+        drawn += len(rows) - (i > 0 and down[i - 1])
+        union.update(zip(rows.tolist(), cols.tolist()))
+    return (drawn - len(union)) / len(union) if union else 0.0
+
+
+def axis_aligned_share(points: np.ndarray, degrees: float = 5.0, shortest: float = 1.5) -> float:
+    """Share of the pen-down segments of ``points: (T, 3)`` at least ``shortest`` px long that lie
+    within ``degrees`` of horizontal or vertical: the note's "stairway" segments."""
+    points = np.asarray(points, np.float64)
+    steps = np.diff(points[:, :2], axis=0)[points[:-1, 2] <= 0.5] * PIXELS
+    steps = steps[np.hypot(*steps.T) >= shortest]
+    if not len(steps):
+        return 0.0
+    angle = np.degrees(np.arctan2(np.abs(steps[:, 1]), np.abs(steps[:, 0])))   # 0..90
+    return float(np.mean((angle <= degrees) | (angle >= 90 - degrees)))

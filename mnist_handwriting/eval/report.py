@@ -34,6 +34,8 @@ COLUMNS = {
     "stroke_count_error": ("stroke-count err", "{:.3f}"),
     "samples_ldtw": ("LDTW px (32 samples)", "{:.2f}"),
     "legibility": ("legibility", "{:.1%}"),
+    "overdraw": ("overdraw", "{:.3f}"),
+    "axis_aligned": ("axis-aligned", "{:.1%}"),
     "digits_per_second": ("digits/s", "{:,.0f}"),
 }
 """Metric key -> (table header, format) for :func:`markdown_table`, in column order."""
@@ -64,7 +66,9 @@ def reconstruction_scores(points: np.ndarray, images: np.ndarray) -> dict[str, n
     precision, recall, f1 = metrics.pixel_scores(drawn > 0, images > 0)
     return {"precision": precision, "recall": recall, "f1": f1,
             "chamfer": metrics.chamfer_distance(drawn > 0, images > 0),
-            "mse": ((drawn - target) ** 2).mean(axis=(1, 2))}
+            "mse": ((drawn - target) ** 2).mean(axis=(1, 2)),
+            "overdraw": np.array([metrics.overdraw(p) for p in points]),
+            "axis_aligned": np.array([metrics.axis_aligned_share(p) for p in points])}
 
 
 def human_scores(points: np.ndarray, human: list[np.ndarray], count: int = 32) -> dict[str, np.ndarray]:

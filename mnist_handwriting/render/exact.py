@@ -15,7 +15,7 @@ from ..strokes import PIXELS
 from .geometry import squared_distance_to_segments
 
 
-def _pixel_coords(xy: np.ndarray, size: int) -> np.ndarray:
+def pixel_coords(xy: np.ndarray, size: int) -> np.ndarray:
     """Unit-square points ``(K, 2)`` to integer (col, row) pixel indices, clipped into the grid."""
     return np.clip(np.floor(xy * size), 0, size - 1).astype(np.int64)
 
@@ -51,7 +51,7 @@ def draw_trajectory(points: np.ndarray, size: int = PIXELS, antialias: bool = Fa
         if not pen_width > 0:
             raise ValueError(f"pen_width must be > 0 pixels, got {pen_width}")
         return _thick(points, size, pen_width)
-    pixels = _pixel_coords(points[:, :2], size)
+    pixels = pixel_coords(points[:, :2], size)
     if antialias:
         ends = points[:, :2] * size - 0.5
     for i in range(len(points)):

@@ -149,3 +149,25 @@ def test_start_error_direction_and_stroke_count():
     two = join_strokes([digit[:2, :2], digit[2:, :2]])
     assert metrics.stroke_count_error(two, digit) == 1
     assert metrics.stroke_count_error(digit, digit) == 0
+
+
+def _at(*cells):
+    """Points at pixel centres ``(col, row, pen_up)``."""
+    return np.array([[(col + 0.5) / PIXELS, (row + 0.5) / PIXELS, pen] for col, row, pen in cells])
+
+
+def test_overdraw_of_a_clean_line_a_retraced_line_and_two_strokes():
+    assert metrics.overdraw(_at((5, 10, 0), (10, 10, 0), (15, 10, 1))) == 0.0          # 11 pixels, joint once
+    assert metrics.overdraw(_at((5, 10, 0), (15, 10, 0), (5, 10, 1))) == pytest.approx(10 / 11)   # there and back
+    assert metrics.overdraw(_at((5, 10, 0), (10, 10, 1), (5, 20, 0), (10, 20, 1))) == 0.0   # pen lifted between
+    assert metrics.overdraw(_at((5, 10, 1), (9, 9, 1))) == 0.0                          # nothing drawn
+
+
+def test_axis_aligned_share_counts_long_segments_near_the_axes():
+    path = _at((5, 5, 0), (15, 5, 0), (15, 15, 0), (25, 25, 0), (26, 25, 1))   # right, down, diagonal, 1 px
+    assert metrics.axis_aligned_share(path) == pytest.approx(2 / 3)
+    tilted = np.array([[0.1, 0.5, 0.0], [0.1 + 0.5 * np.cos(np.radians(4)), 0.5 + 0.5 * np.sin(np.radians(4)), 0.0],
+                       [0.1 + 0.5 * np.cos(np.radians(4)) + 0.5 * np.cos(np.radians(6)), 0.5 + 0.5 * np.sin(np.radians(4))
+                        + 0.5 * np.sin(np.radians(6)), 1.0]])
+    assert metrics.axis_aligned_share(tilted) == 0.5                                    # 4 degrees in, 6 out
+    assert metrics.axis_aligned_share(_at((5, 5, 1), (9, 9, 1))) == 0.0
