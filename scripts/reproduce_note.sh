@@ -16,7 +16,7 @@ RUNS=${RUNS:-runs/reproduce}
 DIGITS="3 2 1 18 4 8 11 0 61 7"   # the first test digit of each class 0..9
 CONFIGS=("$@")
 [ ${#CONFIGS[@]} -gt 0 ] || CONFIGS=(note-learned-line note-soft-line note-dropout note-max note-aux-losses
-                                      note-ensemble note-best note-repository)
+                                      note-ensemble note-best)
 quick=()
 eval_quick=()
 [ -n "${QUICK:-}" ] && quick=(--subset 256 --max-steps 2 --set eval_digits=64) && eval_quick=(--subset 64)

@@ -6,10 +6,10 @@
 reads IN (any storage), writes OUT with ``--dtype`` storage (``mnist_handwriting.safeweights``:
 int8 keeps every matrix as int8 with a float32 scale per row) and the same description, with
 the test MSE re-measured on the weights as stored (the 10,000 thinned test digits, the
-model's own rasteriser) and ``train.stored_from`` naming IN. Then it converts the test
-digits with both and prints how far the points moved (px) and how many pen flags changed,
-so a storage that changes what the model draws is seen before it ships. Bad input: one line,
-exit 2.
+model's own rasteriser), ``train.stored_from`` naming IN and ``train.source_command`` its
+command. Then it converts the test digits with both and prints how far the points moved (px)
+and how many pen flags changed, so a storage that changes what the model draws is seen
+before it ships. Bad input: one line, exit 2.
 """
 
 from __future__ import annotations
@@ -60,8 +60,9 @@ def main(argv: list[str] | None = None) -> int:
     before = convert_images(ModelConverter(original, torch.device("cpu"), "source"), test.images, test.labels)
     after = convert_images(ModelConverter(stored, torch.device("cpu"), "stored"), test.images, test.labels)
     moved = np.linalg.norm(after[..., :2] - before[..., :2], axis=-1)
-    save_model(stored, args.out, metrics=metrics, command=" ".join(["python"] + sys.argv), dtype=dtype,
-               train=dict(info.get("train", {}), stored_from=str(args.source)), machine=info.get("machine"))
+    train = dict(info.get("train", {}), stored_from=str(args.source), source_command=info.get("command", ""))
+    save_model(stored, args.out, metrics=metrics, command=" ".join(["python"] + sys.argv), dtype=dtype, train=train,
+               machine=info.get("machine"))
     print(f"{args.out}: {args.dtype}, test MSE {source_mse:.6f} -> "
           f"{metrics['test_mse']:.6f} on {len(test)} test digits")
     print(f"points moved: mean {moved.mean():.4f} px, 99th percentile {np.percentile(moved, 99):.4f} px, "

@@ -22,15 +22,15 @@ def run(*args, env_data=None, cache=None):
     return subprocess.run([sys.executable, str(SCRIPT), *args], env=env, capture_output=True, text=True, timeout=300)
 
 
-def test_int8_copy_of_note_best_loads_and_reports_the_drift(tmp_path, data_dir, cache_dir):
-    out = tmp_path / "note-best-int8.safetensors"
-    done = run("note-best", str(out), "--dtype", "int8", "--digits", "64", env_data=data_dir, cache=cache_dir)
+def test_int8_copy_of_human_best_loads_and_reports_the_drift(tmp_path, data_dir, cache_dir):
+    out = tmp_path / "human-best-int8.safetensors"
+    done = run("human-best", str(out), "--dtype", "int8", "--digits", "64", env_data=data_dir, cache=cache_dir)
     assert done.returncode == 0, done.stderr[-2000:]
     stored = load_file(str(out))
     matrices = [name for name, value in stored.items() if value.dim() >= 2]
     assert matrices and all(stored[name].dtype == torch.int8 and name + INT8_SCALE in stored for name in matrices)
     described = load_description(out)
-    assert described["train"]["stored_from"] == "note-best" and described["metrics"]["test_digits"] == 64
+    assert described["train"]["stored_from"] == "human-best" and described["metrics"]["test_digits"] == 64
     load_model(out)   # loads strictly
     moved = re.search(r"max ([0-9.]+) px; pen flags changed: (\d+) of (\d+)", done.stdout)
     assert moved and float(moved.group(1)) < 0.5 and int(moved.group(3)) == 64 * 20

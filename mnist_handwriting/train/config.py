@@ -172,6 +172,10 @@ _NOTE_HUMAN = HumanConfig(pretrain_steps=100, every=1)   # 100 steps first, then
 _MASKED = ModelConfig(kind="masked", hidden=640, third_activation="exp", rasteriser="soft-line", init="tensorflow",
                       feedback="raw")
 
+ROUTED_RUN = "runs/routed-ensemble/model.safetensors"
+"""Where human-best starts from: the routed-ensemble preset's run (the shipped human-best started from the
+routed model shipped as note-best until issue 12)."""
+
 PRESETS: dict[str, TrainConfig] = {
     # note, "Generating handwriting": 3x512 LSTM drawing through the frozen learned line model.
     "note-learned-line": TrainConfig(model=ModelConfig(third_activation="sigmoid", rasteriser="learned-line",
@@ -184,22 +188,26 @@ PRESETS: dict[str, TrainConfig] = {
     "note-max": TrainConfig(model=dataclasses.replace(_SOFT, compositing="max"), reshuffle=False),
     # note, "Different losses".
     "note-aux-losses": TrainConfig(model=_SOFT, aux=_AUX, reshuffle=False),
-    # note, "Separate model for each digit" (trained with the auxiliary losses).
-    "note-ensemble": TrainConfig(model=_ENSEMBLE, aux=_AUX),
-    # The note's best: ensemble + aux losses + the 32 human samples (100 steps first, then 1:1).
-    "note-best": TrainConfig(model=_ENSEMBLE, aux=_AUX, human=_NOTE_HUMAN),
-    # The note's best as its repository (train.py) trains it: the masked 3x640 model + aux losses + the 32
-    # human samples (100 steps first, then one before every MNIST step, with their own Adam at 0.0005).
-    "note-repository": TrainConfig(model=_MASKED, aux=_AUX, human=dataclasses.replace(_NOTE_HUMAN, lr=0.0005),
-                                   lr=0.001, reshuffle=False),
-    # Issue 7: note-best fine-tuned for 5 epochs on the paired pendigits digits of writers 1-20 (21-24
-    # validate, 25-30 never seen), one paired step of 128 digits per reconstruction step, the skeleton
+    # note, "Separate model for each digit", as its repository builds it (issue 12): one 3x640 LSTM whose
+    # layers 1 and 2 pass on only the label's 64 units (model.kind=masked), TensorFlow's initialisation,
+    # the exp softness fed back, Adam at 0.001, one shuffle; with the auxiliary losses.
+    "note-ensemble": TrainConfig(model=_MASKED, aux=_AUX, lr=0.001, reshuffle=False),
+    # The note's best as its repository's train.py trains it: note-ensemble + the 32 human samples (100
+    # steps first, then one before every MNIST step, with their own Adam at 0.0005).
+    "note-best": TrainConfig(model=_MASKED, aux=_AUX, human=dataclasses.replace(_NOTE_HUMAN, lr=0.0005), lr=0.001,
+                             reshuffle=False),
+    # The ensemble as the note's text describes it: ten separate 3x64 LSTMs, each sample routed to its own
+    # class, with the human samples (100 steps first, then 1:1); note-best until issue 12, the start of
+    # human-best.
+    "routed-ensemble": TrainConfig(model=_ENSEMBLE, aux=_AUX, human=_NOTE_HUMAN),
+    # Issue 7: routed-ensemble (trained first into runs/routed-ensemble) fine-tuned for 5 epochs on the
+    # paired pendigits digits of writers 1-20 (21-24 validate, 25-30 never seen), one paired step of 128 digits per reconstruction step, the skeleton
     # blurred by 1 px before the input layer. Chosen on writers 21-24 and on the legibility of MNIST
     # training digits, see docs/RESULTS.md: point + soft-DTW beat either alone; lr 0.001 beat 0.0005;
     # input blur 1 px beat 0, 2 and 3; paired batch 128 beat 64; T = 32 gained 0.02 px at 1.6x the cost
     # and T = 48 nothing; 5 epochs drew more legible 5s than 3; training on writers 1-24 made 5s
     # illegible (one-stroke 5s of writer 21).
-    "human-best": TrainConfig(model=dataclasses.replace(_ENSEMBLE, input_blur=1.0), init_model="note-best", lr=0.001,
+    "human-best": TrainConfig(model=dataclasses.replace(_ENSEMBLE, input_blur=1.0), init_model=ROUTED_RUN, lr=0.001,
                               epochs=5, aux=_AUX, paired=PairedConfig(batch=128, every=1, point_weight=1.0,
                                                                       dtw_weight=1.0, pen_weight=0.1)),
 }

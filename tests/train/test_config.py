@@ -13,20 +13,21 @@ from mnist_handwriting.train.config import (FLAT_KEYS, PRESETS, TrainConfig, app
 def test_presets_follow_the_note():
     notes = [name for name in PRESETS if name.startswith("note-")]
     assert notes == ["note-learned-line", "note-soft-line", "note-dropout", "note-max", "note-aux-losses",
-                     "note-ensemble", "note-best", "note-repository"]
-    for name in notes[:-1]:
+                     "note-ensemble", "note-best"]
+    for name in notes[:-2]:   # the 3x512 ones: the text's rate
         config = PRESETS[name].validate()
-        assert (config.lr, config.batch_size, config.epochs) == (0.0005, 64, 5), name
-    best = PRESETS["note-best"]
-    assert (best.model.kind, best.model.hidden, best.model.third_activation) == ("ensemble", 64, "exp")
-    assert (best.aux.distance, best.aux.angle, best.human.pretrain_steps, best.human.every) == (0.01, 0.01, 100, 1)
+        assert (config.lr, config.batch_size, config.epochs, config.model.hidden) == (0.0005, 64, 5, 512), name
+        assert (config.model.init, config.model.feedback, config.reshuffle) == ("tensorflow", "raw", False), name
+    ensemble = PRESETS["note-ensemble"]
+    assert dataclasses.replace(ensemble, human=PRESETS["note-best"].human) == PRESETS["note-best"]
+    assert ensemble.human.every == 0 and ensemble.human.pretrain_steps == 0
     assert PRESETS["note-soft-line"].model.hidden == 512 and PRESETS["note-max"].model.compositing == "max"
     assert PRESETS["note-learned-line"].model.rasteriser == "learned-line"
     assert PRESETS["note-dropout"].model.dropout > 0
 
 
-def test_the_repository_preset_is_its_train_py():
-    config = PRESETS["note-repository"].validate()
+def test_note_best_is_the_repository_train_py():
+    config = PRESETS["note-best"].validate()
     assert (config.model.kind, config.model.hidden, config.model.layers, config.model.third_activation) == \
         ("masked", 640, 3, "exp")
     assert (config.model.init, config.model.feedback) == ("tensorflow", "raw")
@@ -36,13 +37,13 @@ def test_the_repository_preset_is_its_train_py():
 
 def test_preset_returns_a_copy():
     preset("note-best").model.hidden = 1
-    assert PRESETS["note-best"].model.hidden == 64
+    assert PRESETS["note-best"].model.hidden == 640
 
 
 def test_overrides_are_typed():
-    config = apply_overrides(preset("note-best"), ["lr=0.001", "model.hidden=32", "epochs=2", "amp=true",
+    config = apply_overrides(preset("note-best"), ["lr=0.001", "model.hidden=30", "epochs=2", "amp=true",
                                                    "model.compositing=max", "aux_angle=0"])
-    assert (config.lr, config.model.hidden, config.epochs, config.amp) == (0.001, 32, 2, True)
+    assert (config.lr, config.model.hidden, config.epochs, config.amp) == (0.001, 30, 2, True)
     assert config.model.compositing == "max" and config.aux.angle == 0.0 and isinstance(config.aux.angle, float)
 
 
@@ -84,9 +85,9 @@ def test_unknown_config_name():
 
 def test_config_files(tmp_path):
     toml = tmp_path / "run.toml"
-    toml.write_text('lr = 0.002\nsubset = 100\n[model]\nhidden = 16\nrasteriser = "soft-line"\n')
+    toml.write_text('lr = 0.002\nsubset = 100\n[model]\nhidden = 20\nrasteriser = "soft-line"\n')
     config = apply_file(preset("note-ensemble"), toml)
-    assert (config.lr, config.subset, config.model.hidden) == (0.002, 100, 16)
+    assert (config.lr, config.subset, config.model.hidden) == (0.002, 100, 20)
     as_json = tmp_path / "run.json"
     as_json.write_text(json.dumps({"batch_size": 8, "model": {"points": 12}}))
     config = apply_file(config, as_json)
@@ -104,16 +105,17 @@ def test_config_files(tmp_path):
 
 
 def test_dict_round_trip():
-    config = apply_overrides(preset("note-best"), ["model.hidden=7"])
+    config = apply_overrides(preset("note-best"), ["model.hidden=70"])
     assert from_dict(json.loads(json.dumps(to_dict(config)))) == config
 
 
-def test_human_best_fine_tunes_note_best_on_the_paired_human_digits():
+def test_human_best_fine_tunes_the_routed_ensemble_on_the_paired_human_digits():
     config = preset("human-best").validate()
-    assert config.init_model == "note-best" and config.paired.batch > 0 and config.paired.holdout == 4
+    assert config.init_model == "runs/routed-ensemble/model.safetensors" and config.paired.batch > 0
     assert config.paired.point_weight > 0 and config.paired.dtw_weight > 0 and config.paired.pen_weight > 0
-    # same weights as note-best (so they load), only the input blurred
-    assert dataclasses.replace(config.model, input_blur=0.0) == PRESETS["note-best"].model
+    assert config.paired.holdout == 4
+    # same weights as routed-ensemble (so they load), only the input blurred
+    assert dataclasses.replace(config.model, input_blur=0.0) == PRESETS["routed-ensemble"].model
     assert config.model.input_blur == 1.0
     assert from_dict(to_dict(config)) == config
 
@@ -142,15 +144,18 @@ FLAT_PRESETS = {
     "note-dropout": {"model.dropout": 0.3, "model.third_activation": "exp", **AUTHOR},
     "note-max": {"model.compositing": "max", "model.third_activation": "exp", **AUTHOR},
     "note-aux-losses": {"aux_angle": 0.01, "aux_distance": 0.01, "model.third_activation": "exp", **AUTHOR},
-    "note-ensemble": {"aux_angle": 0.01, "aux_distance": 0.01, "model.hidden": 64, "model.kind": "ensemble",
-                      "model.third_activation": "exp"},
-    "note-best": {"aux_angle": 0.01, "aux_distance": 0.01, "human_every": 1, "human_pretrain_steps": 100,
-                  "model.hidden": 64, "model.kind": "ensemble", "model.third_activation": "exp"},
-    "note-repository": {"aux_angle": 0.01, "aux_distance": 0.01, "human_every": 1, "human_lr": 0.0005,
-                        "human_pretrain_steps": 100, "lr": 0.001, "model.feedback": "raw", "model.hidden": 640,
-                        "model.init": "tensorflow", "model.kind": "masked", "model.third_activation": "exp",
-                        "reshuffle": False},
-    "human-best": {"aux_angle": 0.01, "aux_distance": 0.01, "dtw_weight": 1.0, "init_model": "note-best", "lr": 0.001,
+    # (issue 12: the ensemble presets became the repository's masked model, the routed one renamed)
+    "note-ensemble": {"aux_angle": 0.01, "aux_distance": 0.01, "lr": 0.001, "model.feedback": "raw",
+                      "model.hidden": 640, "model.init": "tensorflow", "model.kind": "masked",
+                      "model.third_activation": "exp", "reshuffle": False},
+    "note-best": {"aux_angle": 0.01, "aux_distance": 0.01, "human_every": 1, "human_lr": 0.0005,
+                  "human_pretrain_steps": 100, "lr": 0.001, "model.feedback": "raw", "model.hidden": 640,
+                  "model.init": "tensorflow", "model.kind": "masked", "model.third_activation": "exp",
+                  "reshuffle": False},
+    "routed-ensemble": {"aux_angle": 0.01, "aux_distance": 0.01, "human_every": 1, "human_pretrain_steps": 100,
+                        "model.hidden": 64, "model.kind": "ensemble", "model.third_activation": "exp"},
+    "human-best": {"aux_angle": 0.01, "aux_distance": 0.01, "dtw_weight": 1.0,
+                   "init_model": "runs/routed-ensemble/model.safetensors", "lr": 0.001,
                    "model.hidden": 64, "model.input_blur": 1.0, "model.kind": "ensemble",
                    "model.third_activation": "exp", "paired_batch": 128, "pen_weight": 0.1},
 }

@@ -65,7 +65,7 @@ def test_every_preset_reduces_its_losses_on_a_fixed_batch(name):
 
 
 def quick(name="note-best", **extra):
-    pairs = TINY + ["model.hidden=8", "subset=64", "batch_size=16", "human_pretrain_steps=2", "human_every=2",
+    pairs = TINY + ["model.hidden=10", "subset=64", "batch_size=16", "human_pretrain_steps=2", "human_every=2",
                     "model.dropout=0.2"] + [f"{k}={v}" for k, v in extra.items()]
     return apply_overrides(preset(name), pairs)
 
@@ -91,7 +91,7 @@ def test_resume_continues_the_same_run_bit_for_bit(tmp_path, data_dir, cache_dir
 def test_human_steps_keep_their_own_adam_when_human_lr_is_set():
     images, labels, trajectories = synthetic_digits()
     human = HumanSamples(images[:4], labels[:4], trajectories[:4])
-    config = apply_overrides(preset("note-best"), TINY + ["model.hidden=8", "human_lr=0.002", "lr=0.01"])
+    config = apply_overrides(preset("note-best"), TINY + ["model.hidden=10", "human_lr=0.002", "lr=0.01"])
     trainer = Trainer(config, build_model(config.model), torch.device("cpu"))
     assert set(trainer.optimizers) == {"optim", "human_optim"}
     assert trainer.human_optimizer.param_groups[0]["lr"] == 0.002 and trainer.optimizer.param_groups[0]["lr"] == 0.01
@@ -100,8 +100,8 @@ def test_human_steps_keep_their_own_adam_when_human_lr_is_set():
     trainer.reconstruction_step(images, labels)
     steps = [float(state["step"]) for state in trainer.optimizer.state.values()]
     assert steps and all(step == 1 for step in steps)
-    shared = Trainer(apply_overrides(preset("note-best"), TINY + ["model.hidden=8"]), build_model(config.model),
-                     torch.device("cpu"))
+    shared = Trainer(apply_overrides(preset("note-best"), TINY + ["model.hidden=10", "human_lr=0"]),
+                     build_model(config.model), torch.device("cpu"))
     assert shared.human_optimizer is shared.optimizer and list(shared.optimizers) == ["optim"]
 
 
@@ -120,12 +120,12 @@ def test_without_reshuffle_every_epoch_repeats_the_first_order():
 def test_cli_train_writes_a_complete_run(tmp_path, data_dir, cache_dir, capsys):
     out = tmp_path / "run"
     code = main(["train", "--config", "note-ensemble", "--subset", "32", "--max-steps", "3", "--out", str(out),
-                 "--set", "model.hidden=8", "--set", "batch_size=16", "--set", "eval_digits=20",
+                 "--set", "model.hidden=10", "--set", "batch_size=16", "--set", "eval_digits=20",
                  "--data-dir", str(data_dir), "--cache-dir", str(cache_dir)])
     assert code == 0
     assert "test_mse=" in capsys.readouterr().out
     resolved = json.loads((out / "config.json").read_text())
-    assert resolved["config"]["model"]["hidden"] == 8 and resolved["config"]["max_steps"] == 3
+    assert resolved["config"]["model"]["hidden"] == 10 and resolved["config"]["max_steps"] == 3
     description = json.loads((out / "model.json").read_text())
     assert description["metrics"]["test_digits"] == 20 and description["metrics"]["steps"] == 3
     assert description["command"].startswith("mnist-handwriting train --config note-ensemble")
@@ -151,7 +151,7 @@ def test_cli_lists_configs_and_rejects_bad_ones(capsys):
 @pytest.mark.slow
 def test_ddp_with_two_gloo_processes_matches_one_process(tmp_path, data_dir, cache_dir):
     args = ["train", "--config", "note-best", "--subset", "32", "--max-steps", "2", "--no-tensorboard",
-            "--set", "model.hidden=8", "--set", "model.points=6", "--set", "batch_size=16", "--set", "eval_digits=16",
+            "--set", "model.hidden=10", "--set", "model.points=6", "--set", "batch_size=16", "--set", "eval_digits=16",
             "--set", "human_pretrain_steps=1", "--data-dir", str(data_dir), "--cache-dir", str(cache_dir)]
     assert main(args + ["--out", str(tmp_path / "one")]) == 0
     script = Path(sys.executable).with_name("mnist-handwriting")

@@ -156,15 +156,15 @@ def test_human_best_reduces_its_paired_losses_on_a_tiny_batch():
 def test_init_from_copies_weights_across_point_counts_and_rejects_other_sizes():
     config = apply_overrides(preset("human-best"), ["model.points=32"])
     model = build_model(config.model)
-    init_from(model, "note-best")
+    init_from(model, "human-best")
     from mnist_handwriting.models.registry import load_model
 
-    source = load_model("note-best")
+    source = load_model("human-best")
     for name, value in source.state_dict().items():
         assert torch.equal(model.state_dict()[name], value)
     assert model(torch.zeros(2, 28, 28), torch.tensor([1, 7])).shape == (2, 32, 3)
     with pytest.raises(UserError, match="another architecture"):
-        init_from(build_model(apply_overrides(preset("human-best"), ["model.hidden=8"]).model), "note-best")
+        init_from(build_model(apply_overrides(preset("human-best"), ["model.hidden=8"]).model), "human-best")
 
 
 def test_paired_training_without_any_loss_weight_is_refused():
