@@ -6,10 +6,10 @@
 reads IN (any storage), writes OUT with ``--dtype`` storage (``mnist_handwriting.safeweights``:
 int8 keeps every matrix as int8 with a float32 scale per row) and the same description, with
 the test MSE re-measured on the weights as stored (the 10,000 thinned test digits, the
-model's own rasteriser), ``train.stored_from`` naming IN and ``train.source_command`` its
-command. Then it converts the test digits with both and prints how far the points moved (px)
-and how many pen flags changed, so a storage that changes what the model draws is seen
-before it ships. Bad input: one line, exit 2.
+model's own rasteriser). Then it converts the test digits with both and prints how far the
+points moved (px) and how many pen flags changed, so a storage that changes what the model
+draws is seen before it ships; ``metrics.storage`` records all of it, IN and IN's command.
+Bad input: one line, exit 2.
 """
 
 from __future__ import annotations
@@ -54,20 +54,23 @@ def main(argv: list[str] | None = None) -> int:
     digits = Digits.from_set(test, "cpu")
     source_mse = Trainer(TrainConfig(model=original.config), original, torch.device("cpu")).evaluate(digits)
     trainer = Trainer(TrainConfig(model=stored.config), stored, torch.device("cpu"))
-    metrics = dict(info["metrics"], test_mse=trainer.evaluate(digits), test_digits=len(test))
+    test_mse = trainer.evaluate(digits)
     original.eval()
     stored.eval()
     before = convert_images(ModelConverter(original, torch.device("cpu"), "source"), test.images, test.labels)
     after = convert_images(ModelConverter(stored, torch.device("cpu"), "stored"), test.images, test.labels)
     moved = np.linalg.norm(after[..., :2] - before[..., :2], axis=-1)
-    train = dict(info.get("train", {}), stored_from=str(args.source), source_command=info.get("command", ""))
-    save_model(stored, args.out, metrics=metrics, command=" ".join(["python"] + sys.argv), dtype=dtype, train=train,
-               machine=info.get("machine"))
-    print(f"{args.out}: {args.dtype}, test MSE {source_mse:.6f} -> "
-          f"{metrics['test_mse']:.6f} on {len(test)} test digits")
-    print(f"points moved: mean {moved.mean():.4f} px, 99th percentile {np.percentile(moved, 99):.4f} px, "
-          f"max {moved.max():.4f} px; pen flags changed: {int((after[..., 2] != before[..., 2]).sum())} "
-          f"of {after[..., 2].size}")
+    storage = {"dtype": args.dtype, "from": str(args.source), "source_command": info.get("command", ""),
+               "source_test_mse": source_mse, "points_moved_mean_px": float(moved.mean()),
+               "points_moved_p99_px": float(np.percentile(moved, 99)), "points_moved_max_px": float(moved.max()),
+               "pen_flags_changed": int((after[..., 2] != before[..., 2]).sum()), "pen_flags": int(after[..., 2].size)}
+    metrics = dict(info["metrics"], test_mse=test_mse, test_digits=len(test), storage=storage)
+    save_model(stored, args.out, metrics=metrics, command=" ".join(["python"] + sys.argv), dtype=dtype,
+               train=info.get("train"), machine=info.get("machine"))
+    print(f"{args.out}: {args.dtype}, test MSE {source_mse:.6f} -> {test_mse:.6f} on {len(test)} test digits")
+    print(f"points moved: mean {storage['points_moved_mean_px']:.4f} px, 99th percentile "
+          f"{storage['points_moved_p99_px']:.4f} px, max {storage['points_moved_max_px']:.4f} px; "
+          f"pen flags changed: {storage['pen_flags_changed']} of {storage['pen_flags']}")
     return 0
 
 

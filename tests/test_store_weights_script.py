@@ -30,7 +30,10 @@ def test_int8_copy_of_human_best_loads_and_reports_the_drift(tmp_path, data_dir,
     matrices = [name for name, value in stored.items() if value.dim() >= 2]
     assert matrices and all(stored[name].dtype == torch.int8 and name + INT8_SCALE in stored for name in matrices)
     described = load_description(out)
-    assert described["train"]["stored_from"] == "human-best" and described["metrics"]["test_digits"] == 64
+    storage = described["metrics"]["storage"]
+    assert storage["from"] == "human-best" and storage["dtype"] == "int8" and described["metrics"]["test_digits"] == 64
+    assert storage["pen_flags"] == 64 * 20 and storage["points_moved_max_px"] < 0.5
+    assert described["train"] == load_description("human-best")["train"]
     load_model(out)   # loads strictly
     moved = re.search(r"max ([0-9.]+) px; pen flags changed: (\d+) of (\d+)", done.stdout)
     assert moved and float(moved.group(1)) < 0.5 and int(moved.group(3)) == 64 * 20
