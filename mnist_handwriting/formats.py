@@ -10,8 +10,12 @@ write never leaves a partial file.
 
 from __future__ import annotations
 
+import math
 import os
+import pickle
+import tokenize
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -74,18 +78,73 @@ def check_points(points: np.ndarray, source: str) -> np.ndarray:
     return points.astype(np.float32)
 
 
-def read_npz(path: str | os.PathLike, keys: tuple[str, ...], what: str) -> dict[str, np.ndarray]:
-    """The arrays ``keys`` of the ``.npz`` at ``path`` (no pickles); a UserError naming ``what`` otherwise."""
-    path = require_file(path, what, f"check the path; an {what} is a .npz with keys {', '.join(keys)}")
+DEFLATE_RATIO = 1032
+"""Most bytes a deflated byte can become (zlib's limit): a member claiming more is lying."""
+_RECONSTRUCT = {("numpy", "ndarray"), ("numpy", "dtype"), ("numpy.core.multiarray", "_reconstruct"),
+                ("numpy._core.multiarray", "_reconstruct")}
+"""The only globals a pickled object array (sketch-rnn's stroke-3) may name: NumPy rebuilding NumPy arrays."""
+
+
+class _ArrayUnpickler(pickle.Unpickler):
+    """Unpickles NumPy arrays and nothing else, so a hostile file cannot run code."""
+
+    def find_class(self, module: str, name: str):
+        if (module, name) not in _RECONSTRUCT:
+            raise pickle.UnpicklingError(f"it names {module}.{name}, not a NumPy array")
+        return super().find_class(module, name)
+
+
+def _read_member(archive: zipfile.ZipFile, name: str, size: int, objects: bool) -> np.ndarray:
+    """The array in member ``name``; its header is checked against the stored sizes before anything is allocated."""
+    info = archive.getinfo(name)
+    if info.compress_size > size or info.file_size > DEFLATE_RATIO * info.compress_size + 1024:
+        raise ValueError(f"{name} claims {info.file_size} bytes in {info.compress_size}, more than the file holds")
+    with archive.open(info) as handle:
+        version = np.lib.format.read_magic(handle)
+        readers = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+        if version not in readers:
+            raise ValueError(f"{name} is a .npy file of version {version}, not 1.0 or 2.0")
+        try:
+            shape, fortran, dtype = readers[version](handle)
+        except (SyntaxError, tokenize.TokenError) as error:   # NumPy parses the header as Python literals
+            raise ValueError(f"{name} has an unreadable header ({error})") from None
+        count = math.prod(shape)
+        if dtype.hasobject:
+            if not objects:
+                raise ValueError(f"{name} holds Python objects (pickles), which this file type does not")
+            array = _ArrayUnpickler(handle, encoding="latin1").load()
+            if not isinstance(array, np.ndarray):
+                raise ValueError(f"{name} holds a pickled {type(array).__name__}, not an array")
+            return array
+        if count * dtype.itemsize > info.file_size or (count and not dtype.itemsize):
+            raise ValueError(f"{name} claims {count} items of {dtype.itemsize} bytes but holds {info.file_size} bytes")
+        data = handle.read(count * dtype.itemsize)
+    if len(data) != count * dtype.itemsize:
+        raise ValueError(f"{name} is truncated")
+    return np.frombuffer(data, dtype).reshape(shape, order="F" if fortran else "C").copy()
+
+
+def read_npz(path: str | os.PathLike, keys: tuple[str, ...], what: str, fix: str | None = None,
+             objects: bool = False) -> dict[str, np.ndarray]:
+    """The arrays ``keys`` of the ``.npz`` at ``path``; a UserError naming ``what`` (and ``fix``) otherwise.
+
+    No pickles, except with ``objects``: object arrays of NumPy arrays, through an unpickler
+    that builds nothing else. Every member's header is checked against its stored size first,
+    so a small file cannot make the reader allocate more than it could hold.
+    """
+    path = require_file(path, what, fix or f"check the path; an {what} is a .npz with keys {', '.join(keys)}")
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            missing = [k for k in keys if k not in archive.files]
+        with zipfile.ZipFile(path) as archive:
+            members = {name.removesuffix(".npy"): name for name in archive.namelist()}
+            missing = [k for k in keys if k not in members]
             if missing:
-                raise UserError(f"{path}: {what} lacks key(s) {', '.join(missing)} (has {', '.join(archive.files)})",
-                                f"save it with keys {', '.join(keys)}")
-            return {k: archive[k] for k in keys}
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as error:
-        raise UserError(f"{path}: not a readable .npz file ({error})", "re-create or re-download the file") from None
+                raise UserError(f"{path}: {what} lacks key(s) {', '.join(missing)} (has {', '.join(members)})",
+                                fix or f"save it with keys {', '.join(keys)}")
+            size = path.stat().st_size
+            return {k: _read_member(archive, members[k], size, objects) for k in keys}
+    except (zipfile.BadZipFile, pickle.UnpicklingError, ValueError, OSError, EOFError, zlib.error,
+            NotImplementedError, RuntimeError) as error:   # RuntimeError: an encrypted member
+        raise UserError(f"{path}: not a readable .npz file ({error})", fix or "re-create or re-download the file") from None
 
 
 def load_images_file(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:

@@ -1,0 +1,153 @@
+"""Every file reader against random, mutated and made-up files: each loads or raises the one-line UserError.
+
+Hypothesis draws the files: random bytes, a valid file with a few bytes flipped, cut, inserted
+or overwritten by boundary integers, and for the ``.npz`` formats archives of arbitrary arrays
+and archives whose ``.npy`` members (not the zip around them, whose checksums would catch
+every flip) are mutated. Any other exception, or an example over its deadline, fails.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import struct
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis.extra import numpy as hnp
+
+from mnist_handwriting.data.human import parse_unipen, read_samples_h5, to_mnist_frame
+from mnist_handwriting.data.idx import read_idx, write_idx
+from mnist_handwriting.data.preprocess import load_image
+from mnist_handwriting.errors import UserError
+from mnist_handwriting.export import format_module
+from mnist_handwriting.export.numbers import load_numbers, load_stroke3, save_numbers, save_stroke3
+from mnist_handwriting.formats import load_handwriting_file, load_images_file, save_handwriting_file, save_images_file
+from mnist_handwriting.models import build_model
+from mnist_handwriting.models.handwriting_lstm import ModelConfig
+from mnist_handwriting.models.registry import load_model, save_model
+from mnist_handwriting.write import Writing
+
+EXAMPLES = 60
+"""Examples per strategy and reader: random, mutated and (for .npz) made-up archives."""
+FUZZ = settings(max_examples=EXAMPLES, deadline=2000, derandomize=True, database=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+BOUNDARIES = [0, 1, 0x7F, 0x80, 0xFF, 0xFFFF, 0x7FFFFFFF, 0xFFFFFFFF]
+
+
+def points(count=3, steps=5) -> np.ndarray:
+    rng = np.random.default_rng(0)
+    data = rng.uniform(0.1, 0.9, (count, steps, 3)).astype(np.float32)
+    data[..., 2] = 0
+    data[:, -1, 2] = 1
+    return data
+
+
+LABELS = np.array([1, 7, 3])
+
+
+@st.composite
+def mutations(draw, valid: bytes) -> bytes:
+    """``valid`` with one to four bytes flipped, runs cut or inserted, or boundary integers written in."""
+    data = bytearray(valid)
+    for _ in range(draw(st.integers(1, 4))):
+        at = draw(st.integers(0, max(len(data) - 1, 0)))
+        kind = draw(st.sampled_from(["flip", "cut", "insert", "integer", "truncate"]))
+        if kind == "flip" and data:
+            data[at] ^= 1 << draw(st.integers(0, 7))
+        elif kind == "cut":
+            del data[at:at + draw(st.integers(1, 64))]
+        elif kind == "insert":
+            data[at:at] = draw(st.binary(min_size=1, max_size=16))
+        elif kind == "integer":
+            data[at:at + 4] = struct.pack(draw(st.sampled_from(["<I", ">I"])), draw(st.sampled_from(BOUNDARIES)))
+        else:
+            del data[at:]
+    return bytes(data)
+
+
+def npz_of(members: dict[str, bytes]) -> bytes:
+    """A zip archive of raw ``.npy`` members (checksums correct, so readers see the members' bytes)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(f"{name}.npy", data)
+    return buffer.getvalue()
+
+
+def npy(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=array.dtype.hasobject)
+    return buffer.getvalue()
+
+
+def valid_file(writer, suffix: str = ".npz") -> bytes:
+    """The bytes ``writer(path)`` writes."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"file{suffix}"
+        writer(path)
+        return path.read_bytes()
+
+
+def members_of(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {name.removesuffix(".npy"): archive.read(name) for name in archive.namelist()}
+
+
+def check(read, path: Path) -> None:
+    """``read(path)`` either returns or raises a one-line UserError."""
+    try:
+        read(path)
+    except UserError as error:
+        assert "\n" not in str(error) and str(error), repr(error)
+
+
+DTYPES = st.sampled_from([np.uint8, np.int64, np.int16, np.float32, np.float64, np.bool_, np.complex64, "<U3", "<M8[s]"])
+ARRAYS = hnp.arrays(DTYPES, hnp.array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=6))
+
+
+def writings() -> list[Writing]:
+    return [Writing("12", np.array([[0.1, 0.2, 0], [0.5, 0.6, 1], [1.2, 0.5, 1]], np.float32), 2.0, [])]
+
+
+NPZ_READERS = {
+    "images file": (lambda p: save_images_file(p, np.zeros((3, 28, 28), np.uint8) + 255 * np.eye(28, dtype=np.uint8),
+                                               LABELS), load_images_file, ("images", "labels")),
+    "handwriting file": (lambda p: save_handwriting_file(p, points(), LABELS), load_handwriting_file,
+                         ("points", "labels")),
+    "numbers file": (lambda p: save_numbers(p, writings()), load_numbers, ("points", "offsets", "texts", "widths")),
+    "npz export": (lambda p: format_module("npz").write(points(), LABELS, p), format_module("npz").read,
+                   ("lines", "labels")),
+    "stroke3 export": (lambda p: format_module("stroke3").write(points(), LABELS, p), format_module("stroke3").read,
+                       ("train", "valid", "test", "train_labels", "train_index")),
+    "stroke3 numbers file": (lambda p: save_stroke3(p, writings()), load_stroke3, ("train", "valid", "test", "train_texts")),
+}
+
+
+@pytest.mark.parametrize("name", list(NPZ_READERS))
+@FUZZ
+@given(data=st.data())
+def test_npz_readers(tmp_path, name, data):
+    writer, read, keys = NPZ_READERS[name]
+    valid = valid_file(writer)
+    members = members_of(valid)
+    kind = data.draw(st.sampled_from(["random", "mutated", "made-up", "mutated member"]))
+    if kind == "random":
+        content = data.draw(st.binary(max_size=512))
+    elif kind == "mutated":
+        content = data.draw(mutations(valid))
+    elif kind == "made-up":
+        chosen = data.draw(st.lists(st.sampled_from(keys), unique=True))
+        content = npz_of({**members, **{key: npy(data.draw(ARRAYS)) for key in chosen}})
+    else:
+        key = data.draw(st.sampled_from(sorted(members)))
+        content = npz_of({**members, key: data.draw(mutations(members[key]))})
+    path = tmp_path / "fuzzed.npz"
+    path.write_bytes(content)
+    check(read, path)
