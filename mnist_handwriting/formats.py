@@ -80,18 +80,77 @@ def check_points(points: np.ndarray, source: str) -> np.ndarray:
 
 DEFLATE_RATIO = 1032
 """Most bytes a deflated byte can become (zlib's limit): a member claiming more is lying."""
-_RECONSTRUCT = {("numpy", "ndarray"), ("numpy", "dtype"), ("numpy.core.multiarray", "_reconstruct"),
-                ("numpy._core.multiarray", "_reconstruct")}
-"""The only globals a pickled object array (sketch-rnn's stroke-3) may name: NumPy rebuilding NumPy arrays."""
 
 
-class _ArrayUnpickler(pickle.Unpickler):
-    """Unpickles NumPy arrays and nothing else, so a hostile file cannot run code."""
+class _Pickled:
+    """A NumPy array or dtype as a pickle describes it: ``kind``, the arguments, the state set by BUILD.
+
+    Unpickling NumPy's own objects is not safe even with known globals (a dtype's pickled state
+    can set its flags and crash the process), so the pickle builds these stand-ins and
+    :func:`_array_from` makes the real arrays from checked values.
+    """
+
+    def __init__(self, kind: str, *args):
+        self.kind, self.args, self.state = kind, args, None
+
+    def __setstate__(self, state) -> None:
+        self.state = state
+
+
+_NDARRAY = _Pickled("ndarray")
+_STAND_INS = {("numpy", "ndarray"): _NDARRAY,
+              ("numpy", "dtype"): lambda descr, align=False, copy=False: _Pickled("dtype", descr),
+              **{(module, "_reconstruct"): lambda cls, shape, code: _Pickled("array", cls)
+                 for module in ("numpy.core.multiarray", "numpy._core.multiarray")}}
+"""The only globals a pickled object array (sketch-rnn's stroke-3) may name, and what stands in for each."""
+
+
+class _ArrayUnpickler(pickle._Unpickler):
+    """Unpickles the stand-ins of :data:`_STAND_INS` and plain values only, so a hostile file cannot run code.
+
+    The pure-Python unpickler, because the C one sizes its memo by the largest index a file
+    names: four bytes make it allocate tens of gigabytes. For the same reason protocol 5's
+    ``BYTEARRAY8`` (allocated at its stated length before reading) is refused, with the other
+    buffer opcodes, which NumPy's files never hold.
+    """
+
+    def _refuse_buffers(self):
+        raise pickle.UnpicklingError("it holds pickle protocol 5 buffers, which NumPy's files never do")
+
+    dispatch = {**pickle._Unpickler.dispatch,
+                **dict.fromkeys((pickle.BYTEARRAY8[0], pickle.NEXT_BUFFER[0], pickle.READONLY_BUFFER[0]), _refuse_buffers)}
 
     def find_class(self, module: str, name: str):
-        if (module, name) not in _RECONSTRUCT:
+        if (module, name) not in _STAND_INS:
             raise pickle.UnpicklingError(f"it names {module}.{name}, not a NumPy array")
-        return super().find_class(module, name)
+        return _STAND_INS[module, name]
+
+
+def _array_from(value, depth: int = 0) -> np.ndarray:
+    """The real array a :class:`_Pickled` array describes: plain numbers, or (``depth`` < 3) arrays of arrays."""
+    if not (isinstance(value, _Pickled) and value.kind == "array" and value.args == (_NDARRAY,)
+            and isinstance(value.state, tuple) and len(value.state) == 5):
+        raise ValueError("the pickle holds something other than a NumPy array")
+    _, shape, dtype, fortran, data = value.state
+    if not (isinstance(dtype, _Pickled) and dtype.kind == "dtype" and isinstance(dtype.args[0], str)
+            and isinstance(shape, tuple) and all(isinstance(n, int) and n >= 0 for n in shape)):
+        raise ValueError("the pickle holds an array of unreadable type or shape")
+    kind = np.dtype(dtype.args[0])   # from its name only: the pickled flags and sizes are not trusted
+    order = dtype.state[1] if isinstance(dtype.state, tuple) and len(dtype.state) > 1 else "|"
+    if kind.kind not in "biufO" or kind.fields is not None or kind.subdtype is not None or order not in "<>|=":
+        raise ValueError(f"the pickle holds an array of dtype {kind}")
+    count = math.prod(shape)
+    if kind.kind == "O":
+        if depth >= 3 or not isinstance(data, list) or len(data) != count:
+            raise ValueError("the pickle holds an object array that is not a short list of arrays")
+        array = np.empty(count, object)
+        array[:] = [_array_from(item, depth + 1) for item in data] + [] if count else []
+        return array.reshape(shape, order="F" if fortran else "C")
+    raw = data.encode("latin1") if isinstance(data, str) else data
+    kind = kind.newbyteorder(order) if order in "<>" else kind
+    if not isinstance(raw, bytes) or len(raw) != count * kind.itemsize:
+        raise ValueError("the pickle holds an array whose data does not match its shape")
+    return np.frombuffer(raw, kind).reshape(shape, order="F" if fortran else "C").astype(kind.newbyteorder("="))
 
 
 def _read_member(archive: zipfile.ZipFile, name: str, size: int, objects: bool) -> np.ndarray:
@@ -112,10 +171,10 @@ def _read_member(archive: zipfile.ZipFile, name: str, size: int, objects: bool) 
         if dtype.hasobject:
             if not objects:
                 raise ValueError(f"{name} holds Python objects (pickles), which this file type does not")
-            array = _ArrayUnpickler(handle, encoding="latin1").load()
-            if not isinstance(array, np.ndarray):
-                raise ValueError(f"{name} holds a pickled {type(array).__name__}, not an array")
-            return array
+            try:
+                return _array_from(_ArrayUnpickler(handle, encoding="latin1").load())
+            except (KeyError, IndexError, TypeError, AttributeError) as error:   # what a damaged pickle can raise
+                raise ValueError(f"{name} holds a damaged pickle ({type(error).__name__}: {error})") from None
         if count * dtype.itemsize > info.file_size or (count and not dtype.itemsize):
             raise ValueError(f"{name} claims {count} items of {dtype.itemsize} bytes but holds {info.file_size} bytes")
         data = handle.read(count * dtype.itemsize)

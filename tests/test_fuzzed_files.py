@@ -32,7 +32,7 @@ from mnist_handwriting.models.handwriting_lstm import ModelConfig
 from mnist_handwriting.models.registry import load_model, save_model
 from mnist_handwriting.write import Writing
 
-EXAMPLES = 60
+EXAMPLES = 100
 """Examples per strategy and reader: random, mutated and (for .npz) made-up archives."""
 FUZZ = settings(max_examples=EXAMPLES, deadline=2000, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -151,3 +151,90 @@ def test_npz_readers(tmp_path, name, data):
     path = tmp_path / "fuzzed.npz"
     path.write_bytes(content)
     check(read, path)
+
+
+def tiny_model_file(path: Path) -> None:
+    torch.manual_seed(0)
+    save_model(build_model(ModelConfig(hidden=4, layers=1, points=4)), path, metrics={}, command="test")
+
+
+def samples_h5(path: Path) -> None:
+    import h5py
+
+    with h5py.File(path, "w") as handle:
+        handle["data"] = points()
+        handle["labels"] = LABELS
+
+
+def image_file(format: str):
+    def write(path: Path) -> None:
+        from PIL import Image
+
+        image = np.full((24, 20), 255, np.uint8)
+        image[4:20, 9:12] = 0
+        Image.fromarray(image).save(path, format=format)
+    return write
+
+
+def export_file(format: str):
+    return lambda path: format_module(format).write(points(), LABELS, path, progress=False)
+
+
+UNIPEN = """.SEGMENT DIGIT 0 ? "7"
+.COMMENT 7 12 224
+.PEN_DOWN
+ 10 100
+ 90 100
+ 30 0
+.PEN_UP
+"""
+
+
+def read_pendigits_text(path: Path):
+    digits = parse_unipen(path.read_text(encoding="latin-1"), str(path))
+    return [to_mnist_frame(strokes) for _, _, strokes in digits]
+
+
+FILE_READERS = {
+    # name: (the fuzzed file's path inside the fuzzed folder, writer of a valid one (its folder for exports that
+    # write folders), reader of the folder or file)
+    "ndjson export": ("file.ndjson", export_file("ndjson"), format_module("ndjson").read),
+    "inkml export": ("file.inkml", export_file("inkml"), format_module("inkml").read),
+    "svg export": ("out/00000_1.svg", export_file("svg"), format_module("svg").read),
+    "parquet export": ("out/data/train.parquet", export_file("parquet"), format_module("parquet").read),
+    "model weights": ("model.safetensors", tiny_model_file, load_model),
+    "UNIPEN": ("digits.unipen", lambda p: p.write_text(UNIPEN), read_pendigits_text),
+    "IDX": ("file-idx3-ubyte", lambda p: write_idx(p, np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4)), read_idx),
+    "IDX gzip": ("file-idx3-ubyte.gz", lambda p: write_idx(p, np.arange(24, dtype=np.int32).reshape(2, 12)), read_idx),
+    "samples.h5": ("samples.h5", samples_h5, read_samples_h5),
+    "PNG": ("digit.png", image_file("PNG"), load_image),
+    "JPEG": ("digit.jpg", image_file("JPEG"), load_image),
+}
+
+
+def valid_tree(tmp: Path, name: str) -> tuple[Path, Path, bytes]:
+    """A valid file of reader ``name`` in ``tmp``: (the path its reader takes, the file to fuzz, its bytes)."""
+    inner, writer, _ = FILE_READERS[name]
+    parts = Path(inner).parts
+    root = tmp / parts[0]
+    writer(root)
+    target = tmp / inner
+    return root, target, target.read_bytes()
+
+
+@pytest.mark.parametrize("name", list(FILE_READERS))
+def test_file_readers(tmp_path_factory, name):
+    _, _, read = FILE_READERS[name]
+    root, target, valid = valid_tree(tmp_path_factory.mktemp("valid"), name)
+    read(root)   # the seed itself loads
+
+    @FUZZ
+    @given(data=st.data())
+    def fuzz(data):
+        kind = data.draw(st.sampled_from(["random", "mutated", "text"]))
+        content = (data.draw(st.binary(max_size=512)) if kind == "random" else
+                   data.draw(st.text(max_size=200)).encode() if kind == "text" else data.draw(mutations(valid)))
+        target.write_bytes(content)
+        check(read, root)
+
+    fuzz()
