@@ -153,34 +153,44 @@ def _array_from(value, depth: int = 0) -> np.ndarray:
     return np.frombuffer(raw, kind).reshape(shape, order="F" if fortran else "C").astype(kind.newbyteorder("="))
 
 
+def read_npy(handle, name: str, size: int, objects: bool = False) -> np.ndarray:
+    """The array of the ``.npy`` data of ``size`` bytes in the binary file ``handle``, named ``name`` in errors.
+
+    The header is checked against ``size`` before anything is allocated, so a small file cannot
+    claim a huge array; ``objects``: object arrays of NumPy arrays (see :class:`_ArrayUnpickler`).
+    Damage raises ``ValueError``.
+    """
+    version = np.lib.format.read_magic(handle)
+    readers = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+    if version not in readers:
+        raise ValueError(f"{name} is a .npy file of version {version}, not 1.0 or 2.0")
+    try:
+        shape, fortran, dtype = readers[version](handle)
+    except (SyntaxError, tokenize.TokenError) as error:   # NumPy parses the header as Python literals
+        raise ValueError(f"{name} has an unreadable header ({error})") from None
+    count = math.prod(shape)
+    if dtype.hasobject:
+        if not objects:
+            raise ValueError(f"{name} holds Python objects (pickles), which this file type does not")
+        try:
+            return _array_from(_ArrayUnpickler(handle, encoding="latin1").load())
+        except (KeyError, IndexError, TypeError, AttributeError) as error:   # what a damaged pickle can raise
+            raise ValueError(f"{name} holds a damaged pickle ({type(error).__name__}: {error})") from None
+    if count * dtype.itemsize > size or (count and not dtype.itemsize):
+        raise ValueError(f"{name} claims {count} items of {dtype.itemsize} bytes but holds {size} bytes")
+    data = handle.read(count * dtype.itemsize)
+    if len(data) != count * dtype.itemsize:
+        raise ValueError(f"{name} is truncated")
+    return np.frombuffer(data, dtype).reshape(shape, order="F" if fortran else "C").copy()
+
+
 def _read_member(archive: zipfile.ZipFile, name: str, size: int, objects: bool) -> np.ndarray:
-    """The array in member ``name``; its header is checked against the stored sizes before anything is allocated."""
+    """The array in member ``name`` of an archive of ``size`` bytes, its stored sizes checked first."""
     info = archive.getinfo(name)
     if info.compress_size > size or info.file_size > DEFLATE_RATIO * info.compress_size + 1024:
         raise ValueError(f"{name} claims {info.file_size} bytes in {info.compress_size}, more than the file holds")
     with archive.open(info) as handle:
-        version = np.lib.format.read_magic(handle)
-        readers = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
-        if version not in readers:
-            raise ValueError(f"{name} is a .npy file of version {version}, not 1.0 or 2.0")
-        try:
-            shape, fortran, dtype = readers[version](handle)
-        except (SyntaxError, tokenize.TokenError) as error:   # NumPy parses the header as Python literals
-            raise ValueError(f"{name} has an unreadable header ({error})") from None
-        count = math.prod(shape)
-        if dtype.hasobject:
-            if not objects:
-                raise ValueError(f"{name} holds Python objects (pickles), which this file type does not")
-            try:
-                return _array_from(_ArrayUnpickler(handle, encoding="latin1").load())
-            except (KeyError, IndexError, TypeError, AttributeError) as error:   # what a damaged pickle can raise
-                raise ValueError(f"{name} holds a damaged pickle ({type(error).__name__}: {error})") from None
-        if count * dtype.itemsize > info.file_size or (count and not dtype.itemsize):
-            raise ValueError(f"{name} claims {count} items of {dtype.itemsize} bytes but holds {info.file_size} bytes")
-        data = handle.read(count * dtype.itemsize)
-    if len(data) != count * dtype.itemsize:
-        raise ValueError(f"{name} is truncated")
-    return np.frombuffer(data, dtype).reshape(shape, order="F" if fortran else "C").copy()
+        return read_npy(handle, name, info.file_size, objects)
 
 
 def read_npz(path: str | os.PathLike, keys: tuple[str, ...], what: str, fix: str | None = None,

@@ -12,6 +12,7 @@ import io
 import json
 import struct
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -238,3 +239,110 @@ def test_file_readers(tmp_path_factory, name):
         check(read, root)
 
     fuzz()
+
+
+def png_claiming(width: int, height: int) -> bytes:
+    """A PNG whose header declares ``width`` x ``height`` grey pixels, with (almost) no pixel data."""
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\0" * 16)) + chunk(b"IEND", b""))
+
+
+def jpeg_claiming(width: int, height: int) -> bytes:
+    valid = bytearray(valid_file(image_file("JPEG"), ".jpg"))
+    frame = valid.index(b"\xff\xc0") + 5   # start of frame: precision, then height and width
+    valid[frame:frame + 4] = struct.pack(">HH", height, width)
+    return bytes(valid)
+
+
+LAUGHS = ('<?xml version="1.0"?><!DOCTYPE ink [<!ENTITY a "aaaaaaaaaa">'
+          + "".join(f'<!ENTITY {n} "{("&" + p + ";") * 10}">' for p, n in zip("abcdefgh", "bcdefghi"))
+          + ']><ink xmlns="http://www.w3.org/2003/InkML">&i;</ink>')
+"""The billion laughs: 10^9 bytes of entity expansion in a 1 KB XML file."""
+
+
+def bombs(folder: Path) -> dict[str, str]:
+    """Small files that claim huge contents, by name (the suffix picks the reader in :func:`read_bomb`)."""
+    import gzip
+
+    import h5py
+
+    idx = bytes([0, 0, 8, 3]) + struct.pack(">3I", 10_000, 10_000, 10_000) + bytes(16)   # 10^12 items
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "|u1", "fortran_order": False, "shape": (10**9, 28, 28)})
+    tensors = json.dumps({"w": {"dtype": "F32", "shape": [10**6, 10**6], "data_offsets": [0, 4 * 10**12]},
+                          "__metadata__": {"format": "mnist-handwriting-model/1", "config": "{}"}}).encode()
+    files = {"claims.idx": idx, "claims.idx.gz": gzip.compress(idx), "claims.png": png_claiming(100_000, 100_000),
+             "claims.jpg": jpeg_claiming(65_000, 65_000),
+             "claims.npz": npz_of({"images": header.getvalue() + bytes(64), "labels": npy(np.zeros(3, np.int64))}),
+             "claims.safetensors": struct.pack("<Q", len(tensors)) + tensors + bytes(16), "laughs.inkml": LAUGHS.encode()}
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    with h5py.File(folder / "claims.h5", "w") as handle:   # 2.4 GB of chunks never written: read as fill values
+        handle.create_dataset("data", shape=(10**7, 20, 3), dtype="f4", chunks=(1, 20, 3))
+        handle.create_dataset("labels", shape=(10**7,), dtype="i8", chunks=(1000,))
+    return sorted(path.name for path in folder.iterdir())
+
+
+BOMB_READERS = {".idx": read_idx, ".gz": read_idx, ".png": load_image, ".jpg": load_image, ".npz": load_images_file,
+                ".safetensors": load_model, ".inkml": format_module("inkml").read, ".h5": read_samples_h5}
+
+
+def read_bombs(folder: Path) -> dict[str, str]:
+    """Each bomb's outcome (``UserError: ...`` or the other exception) with the address space capped at
+    1 GB over what the imports use, so that any larger allocation fails."""
+    import resource
+
+    with open("/proc/self/status") as status:
+        used = int(next(line.split()[1] for line in status if line.startswith("VmSize"))) * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (used + 2**30, resource.RLIM_INFINITY))
+    outcomes = {}
+    for path in sorted(folder.iterdir()):
+        try:
+            BOMB_READERS[path.suffix](path)
+            outcomes[path.name] = "loaded"
+        except UserError as error:
+            outcomes[path.name] = f"UserError: {error}"
+        except BaseException as error:
+            outcomes[path.name] = f"{type(error).__name__}: {error}"
+    return outcomes
+
+
+def test_small_files_claiming_huge_contents_are_refused_without_allocating(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    names = bombs(tmp_path)
+    script = f"import sys, json; sys.path.insert(0, {str(Path(__file__).parent)!r}); " \
+             f"from test_fuzzed_files import read_bombs; print(json.dumps(read_bombs(__import__('pathlib').Path({str(tmp_path)!r}))))"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert done.returncode == 0, done.stderr
+    outcomes = json.loads(done.stdout.splitlines()[-1])
+    assert sorted(outcomes) == names
+    for name, outcome in outcomes.items():
+        assert outcome.startswith("UserError: "), (name, outcome)
+
+
+def cut_png() -> bytes:
+    valid = valid_file(image_file("PNG"), ".png")
+    at = valid.index(b"IDAT") + 31   # four bytes cut from the end of the pixel data: Pillow raised SyntaxError
+    return valid[:at] + valid[at + 4:]
+
+
+@pytest.mark.parametrize("name, content, reader, message", [
+    ("cut.png", cut_png, load_image, "not a readable image"),
+    ("nan.unipen", lambda: UNIPEN.replace("90 100", "nan 100").encode(), read_pendigits_text, "not finite"),
+    ("huge.unipen", lambda: UNIPEN.replace("90 100", "1e200 100").encode(), read_pendigits_text, "beyond"),
+    ("latin.ndjson", lambda: b"\x80\n", format_module("ndjson").read, "not UTF-8"),
+    ("encoding.inkml", lambda: b'<?xml version="1.0" encoding="TTF-8"?><ink/>', format_module("inkml").read,
+     "unknown encoding"),
+])
+def test_what_fuzzing_found_is_a_user_error(tmp_path, name, content, reader, message):
+    path = tmp_path / name
+    path.write_bytes(content())
+    with pytest.raises(UserError, match=message):
+        reader(path)

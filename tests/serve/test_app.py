@@ -17,6 +17,7 @@ from mnist_handwriting.models.classifier import DigitClassifier
 from mnist_handwriting.serve.app import MAX_SIDE, App
 from mnist_handwriting.serve.server import MAX_BODY
 from serving import call, small_pool, start
+from test_fuzzed_files import png_claiming
 
 
 @pytest.fixture(scope="module")
@@ -94,6 +95,7 @@ def test_draw_png_is_labelled_by_the_classifier(server):
     ({"image": None}, 400, "exactly one of 'image'"),          # was an AttributeError, a 500
     ({"image": None, "pixels": None}, 400, "exactly one of 'image'"),
     ({"image": png_base64(MAX_SIDE + 1, 4, line=False)}, 413, "the limit is"),
+    ({"image": base64.b64encode(png_claiming(100_000, 100_000)).decode()}, 413, "too large"),   # was a 500
 ])
 def test_draw_rejects_bad_input(server, body, status, message):
     got, _, reply = call(server, "POST", "/api/draw", body)
