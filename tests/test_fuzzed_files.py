@@ -17,7 +17,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 from hypothesis import HealthCheck, given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -28,10 +27,9 @@ from mnist_handwriting.errors import UserError
 from mnist_handwriting.export import format_module
 from mnist_handwriting.export.numbers import load_numbers, load_stroke3, save_numbers, save_stroke3
 from mnist_handwriting.formats import load_handwriting_file, load_images_file, save_handwriting_file, save_images_file
-from mnist_handwriting.models import build_model
-from mnist_handwriting.models.handwriting_lstm import ModelConfig
-from mnist_handwriting.models.registry import load_model, save_model
+from mnist_handwriting.models.registry import load_model
 from mnist_handwriting.write import Writing
+from weights_files import tiny_model
 
 EXAMPLES = 100
 """Examples per strategy and reader: random, mutated and (for .npz) made-up archives."""
@@ -154,11 +152,6 @@ def test_npz_readers(tmp_path, name, data):
     check(read, path)
 
 
-def tiny_model_file(path: Path) -> None:
-    torch.manual_seed(0)
-    save_model(build_model(ModelConfig(hidden=4, layers=1, points=4)), path, metrics={}, command="test")
-
-
 def samples_h5(path: Path) -> None:
     import h5py
 
@@ -203,7 +196,7 @@ FILE_READERS = {
     "inkml export": ("file.inkml", export_file("inkml"), format_module("inkml").read),
     "svg export": ("out/00000_1.svg", export_file("svg"), format_module("svg").read),
     "parquet export": ("out/data/train.parquet", export_file("parquet"), format_module("parquet").read),
-    "model weights": ("model.safetensors", tiny_model_file, load_model),
+    "model weights": ("model.safetensors", tiny_model, load_model),
     "UNIPEN": ("digits.unipen", lambda p: p.write_text(UNIPEN), read_pendigits_text),
     "IDX": ("file-idx3-ubyte", lambda p: write_idx(p, np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4)), read_idx),
     "IDX gzip": ("file-idx3-ubyte.gz", lambda p: write_idx(p, np.arange(24, dtype=np.int32).reshape(2, 12)), read_idx),
