@@ -29,9 +29,10 @@ from mnist_handwriting.export.numbers import load_numbers, load_stroke3, save_nu
 from mnist_handwriting.formats import load_handwriting_file, load_images_file, save_handwriting_file, save_images_file
 from mnist_handwriting.models.registry import load_model
 from mnist_handwriting.write import Writing
+from data.test_human import SNIPPET as UNIPEN
 from weights_files import tiny_model
 
-EXAMPLES = 100
+EXAMPLES = 50
 """Examples per strategy and reader: random, mutated and (for .npz) made-up archives."""
 FUZZ = settings(max_examples=EXAMPLES, deadline=2000, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -174,14 +175,6 @@ def export_file(format: str):
     return lambda path: format_module(format).write(points(), LABELS, path, progress=False)
 
 
-UNIPEN = """.SEGMENT DIGIT 0 ? "7"
-.COMMENT 7 12 224
-.PEN_DOWN
- 10 100
- 90 100
- 30 0
-.PEN_UP
-"""
 
 
 def read_pendigits_text(path: Path):
@@ -328,8 +321,8 @@ def cut_png() -> bytes:
 
 @pytest.mark.parametrize("name, content, reader, message", [
     ("cut.png", cut_png, load_image, "not a readable image"),
-    ("nan.unipen", lambda: UNIPEN.replace("90 100", "nan 100").encode(), read_pendigits_text, "not finite"),
-    ("huge.unipen", lambda: UNIPEN.replace("90 100", "1e200 100").encode(), read_pendigits_text, "beyond"),
+    ("nan.unipen", lambda: UNIPEN.replace("90  100", "nan  100").encode(), read_pendigits_text, "not finite"),
+    ("huge.unipen", lambda: UNIPEN.replace("90  100", "1e200  100").encode(), read_pendigits_text, "beyond"),
     ("latin.ndjson", lambda: b"\x80\n", format_module("ndjson").read, "not UTF-8"),
     ("encoding.inkml", lambda: b'<?xml version="1.0" encoding="TTF-8"?><ink/>', format_module("inkml").read,
      "unknown encoding"),
