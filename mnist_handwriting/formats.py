@@ -144,7 +144,7 @@ def _array_from(value, depth: int = 0) -> np.ndarray:
         if depth >= 3 or not isinstance(data, list) or len(data) != count:
             raise ValueError("the pickle holds an object array that is not a short list of arrays")
         array = np.empty(count, object)
-        array[:] = [_array_from(item, depth + 1) for item in data] + [] if count else []
+        array[:] = [_array_from(item, depth + 1) for item in data]
         return array.reshape(shape, order="F" if fortran else "C")
     raw = data.encode("latin1") if isinstance(data, str) else data
     kind = kind.newbyteorder(order) if order in "<>" else kind
