@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import os
 import pickle
+import struct
 import tokenize
 import zipfile
 import zlib
@@ -174,7 +175,7 @@ def read_npy(handle, name: str, size: int, objects: bool = False) -> np.ndarray:
             raise ValueError(f"{name} holds Python objects (pickles), which this file type does not")
         try:
             return _array_from(_ArrayUnpickler(handle, encoding="latin1").load())
-        except (KeyError, IndexError, TypeError, AttributeError) as error:   # what a damaged pickle can raise
+        except (KeyError, IndexError, TypeError, AttributeError, struct.error) as error:   # from a damaged pickle
             raise ValueError(f"{name} holds a damaged pickle ({type(error).__name__}: {error})") from None
     if count * dtype.itemsize > size or (count and not dtype.itemsize):
         raise ValueError(f"{name} claims {count} items of {dtype.itemsize} bytes but holds {size} bytes")
