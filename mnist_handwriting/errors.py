@@ -7,11 +7,13 @@ class UserError(Exception):
     ``parameter``: the library parameter (or parameters) the error is about. The message
     names each in quotes, as the Python and web interfaces call it (``use a 'batch_size' of
     1 or more``); the CLI replaces ``'batch_size'`` by its flag (``--batch-size``). The CLI
-    prints the result as one line on stderr and exits with status 2.
+    prints the result as one line on stderr and exits with status 2; line breaks inside
+    ``problem`` or ``fix`` become spaces.
     """
 
     def __init__(self, problem: str, fix: str = "", parameter: str | tuple[str, ...] | None = None):
-        self.problem = problem.rstrip(". ")
-        self.fix = fix.strip()
+        # One line, whatever a library's message quoted in ``problem`` held (parquet's span several).
+        self.problem = " ".join(problem.split()).rstrip(". ")
+        self.fix = " ".join(fix.split())
         self.parameters = (parameter,) if isinstance(parameter, str) else tuple(parameter or ())
         super().__init__(f"{self.problem}. {self.fix}" if self.fix else f"{self.problem}.")

@@ -10,8 +10,13 @@ write never leaves a partial file.
 
 from __future__ import annotations
 
+import math
 import os
+import pickle
+import struct
+import tokenize
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -74,18 +79,142 @@ def check_points(points: np.ndarray, source: str) -> np.ndarray:
     return points.astype(np.float32)
 
 
-def read_npz(path: str | os.PathLike, keys: tuple[str, ...], what: str) -> dict[str, np.ndarray]:
-    """The arrays ``keys`` of the ``.npz`` at ``path`` (no pickles); a UserError naming ``what`` otherwise."""
-    path = require_file(path, what, f"check the path; an {what} is a .npz with keys {', '.join(keys)}")
+DEFLATE_RATIO = 1032
+"""Most bytes a deflated byte can become (zlib's limit): a member claiming more is lying."""
+
+
+class _Pickled:
+    """A NumPy array or dtype as a pickle describes it: ``kind``, the arguments, the state set by BUILD.
+
+    Unpickling NumPy's own objects is not safe even with known globals (a dtype's pickled state
+    can set its flags and crash the process), so the pickle builds these stand-ins and
+    :func:`_array_from` makes the real arrays from checked values.
+    """
+
+    def __init__(self, kind: str, *args):
+        self.kind, self.args, self.state = kind, args, None
+
+    def __setstate__(self, state) -> None:
+        self.state = state
+
+
+_NDARRAY = _Pickled("ndarray")
+_STAND_INS = {("numpy", "ndarray"): _NDARRAY,
+              ("numpy", "dtype"): lambda descr, align=False, copy=False: _Pickled("dtype", descr),
+              **{(module, "_reconstruct"): lambda cls, shape, code: _Pickled("array", cls)
+                 for module in ("numpy.core.multiarray", "numpy._core.multiarray")}}
+"""The only globals a pickled object array (sketch-rnn's stroke-3) may name, and what stands in for each."""
+
+
+class _ArrayUnpickler(pickle._Unpickler):
+    """Unpickles the stand-ins of :data:`_STAND_INS` and plain values only, so a hostile file cannot run code.
+
+    The pure-Python unpickler, because the C one sizes its memo by the largest index a file
+    names: four bytes make it allocate tens of gigabytes. For the same reason protocol 5's
+    ``BYTEARRAY8`` (allocated at its stated length before reading) is refused, with the other
+    buffer opcodes, which NumPy's files never hold.
+    """
+
+    def _refuse_buffers(self):
+        raise pickle.UnpicklingError("it holds pickle protocol 5 buffers, which NumPy's files never do")
+
+    dispatch = {**pickle._Unpickler.dispatch,
+                **dict.fromkeys((pickle.BYTEARRAY8[0], pickle.NEXT_BUFFER[0], pickle.READONLY_BUFFER[0]), _refuse_buffers)}
+
+    def find_class(self, module: str, name: str):
+        if (module, name) not in _STAND_INS:
+            raise pickle.UnpicklingError(f"it names {module}.{name}, not a NumPy array")
+        return _STAND_INS[module, name]
+
+
+def _array_from(value, depth: int = 0) -> np.ndarray:
+    """The real array a :class:`_Pickled` array describes: plain numbers, or (``depth`` < 3) arrays of arrays."""
+    if not (isinstance(value, _Pickled) and value.kind == "array" and value.args == (_NDARRAY,)
+            and isinstance(value.state, tuple) and len(value.state) == 5):
+        raise ValueError("the pickle holds something other than a NumPy array")
+    _, shape, dtype, fortran, data = value.state
+    if not (isinstance(dtype, _Pickled) and dtype.kind == "dtype" and isinstance(dtype.args[0], str)
+            and isinstance(shape, tuple) and all(isinstance(n, int) and n >= 0 for n in shape)):
+        raise ValueError("the pickle holds an array of unreadable type or shape")
+    kind = np.dtype(dtype.args[0])   # from its name only: the pickled flags and sizes are not trusted
+    order = dtype.state[1] if isinstance(dtype.state, tuple) and len(dtype.state) > 1 else "|"
+    if kind.kind not in "biufO" or kind.fields is not None or kind.subdtype is not None or order not in "<>|=":
+        raise ValueError(f"the pickle holds an array of dtype {kind}")
+    count = math.prod(shape)
+    if kind.kind == "O":
+        if depth >= 3 or not isinstance(data, list) or len(data) != count:
+            raise ValueError("the pickle holds an object array that is not a short list of arrays")
+        array = np.empty(count, object)
+        array[:] = [_array_from(item, depth + 1) for item in data]
+        return array.reshape(shape, order="F" if fortran else "C")
+    raw = data.encode("latin1") if isinstance(data, str) else data
+    kind = kind.newbyteorder(order) if order in "<>" else kind
+    if not isinstance(raw, bytes) or len(raw) != count * kind.itemsize:
+        raise ValueError("the pickle holds an array whose data does not match its shape")
+    return np.frombuffer(raw, kind).reshape(shape, order="F" if fortran else "C").astype(kind.newbyteorder("="))
+
+
+def read_npy(handle, name: str, size: int, objects: bool = False) -> np.ndarray:
+    """The array of the ``.npy`` data of ``size`` bytes in the binary file ``handle``, named ``name`` in errors.
+
+    The header is checked against ``size`` before anything is allocated, so a small file cannot
+    claim a huge array; ``objects``: object arrays of NumPy arrays (see :class:`_ArrayUnpickler`).
+    Damage raises ``ValueError``.
+    """
+    version = np.lib.format.read_magic(handle)
+    readers = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+    if version not in readers:
+        raise ValueError(f"{name} is a .npy file of version {version}, not 1.0 or 2.0")
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            missing = [k for k in keys if k not in archive.files]
+        shape, fortran, dtype = readers[version](handle)
+    except (SyntaxError, tokenize.TokenError) as error:   # NumPy parses the header as Python literals
+        raise ValueError(f"{name} has an unreadable header ({error})") from None
+    count = math.prod(shape)
+    if dtype.hasobject:
+        if not objects:
+            raise ValueError(f"{name} holds Python objects (pickles), which this file type does not")
+        try:
+            return _array_from(_ArrayUnpickler(handle, encoding="latin1").load())
+        except (KeyError, IndexError, TypeError, AttributeError, struct.error) as error:   # from a damaged pickle
+            raise ValueError(f"{name} holds a damaged pickle ({type(error).__name__}: {error})") from None
+    if count * dtype.itemsize > size or (count and not dtype.itemsize):
+        raise ValueError(f"{name} claims {count} items of {dtype.itemsize} bytes but holds {size} bytes")
+    data = handle.read(count * dtype.itemsize)
+    if len(data) != count * dtype.itemsize:
+        raise ValueError(f"{name} is truncated")
+    return np.frombuffer(data, dtype).reshape(shape, order="F" if fortran else "C").copy()
+
+
+def _read_member(archive: zipfile.ZipFile, name: str, size: int, objects: bool) -> np.ndarray:
+    """The array in member ``name`` of an archive of ``size`` bytes, its stored sizes checked first."""
+    info = archive.getinfo(name)
+    if info.compress_size > size or info.file_size > DEFLATE_RATIO * info.compress_size + 1024:
+        raise ValueError(f"{name} claims {info.file_size} bytes in {info.compress_size}, more than the file holds")
+    with archive.open(info) as handle:
+        return read_npy(handle, name, info.file_size, objects)
+
+
+def read_npz(path: str | os.PathLike, keys: tuple[str, ...], what: str, fix: str | None = None,
+             objects: bool = False) -> dict[str, np.ndarray]:
+    """The arrays ``keys`` of the ``.npz`` at ``path``; a UserError naming ``what`` (and ``fix``) otherwise.
+
+    No pickles, except with ``objects``: object arrays of NumPy arrays, through an unpickler
+    that builds nothing else. Every member's header is checked against its stored size first,
+    so a small file cannot make the reader allocate more than it could hold.
+    """
+    path = require_file(path, what, fix or f"check the path; an {what} is a .npz with keys {', '.join(keys)}")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = {name.removesuffix(".npy"): name for name in archive.namelist()}
+            missing = [k for k in keys if k not in members]
             if missing:
-                raise UserError(f"{path}: {what} lacks key(s) {', '.join(missing)} (has {', '.join(archive.files)})",
-                                f"save it with keys {', '.join(keys)}")
-            return {k: archive[k] for k in keys}
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as error:
-        raise UserError(f"{path}: not a readable .npz file ({error})", "re-create or re-download the file") from None
+                raise UserError(f"{path}: {what} lacks key(s) {', '.join(missing)} (has {', '.join(members)})",
+                                fix or f"save it with keys {', '.join(keys)}")
+            size = path.stat().st_size
+            return {k: _read_member(archive, members[k], size, objects) for k in keys}
+    except (zipfile.BadZipFile, pickle.UnpicklingError, ValueError, OSError, EOFError, zlib.error,
+            NotImplementedError, RuntimeError) as error:   # RuntimeError: an encrypted member
+        raise UserError(f"{path}: not a readable .npz file ({error})", fix or "re-create or re-download the file") from None
 
 
 def load_images_file(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:

@@ -25,7 +25,9 @@ row's largest magnitude / 127), every vector as float16. Reading restores float3
 
 Reading is strict: a weights file either loads exactly (the right kind, every tensor
 present, no extra ones, the right shapes, finite values) or raises a ``UserError`` naming
-the file, what is wrong and the fix: a half-loaded model would silently draw nonsense.
+the file, what is wrong and the fix: a half-loaded model would silently draw nonsense. The
+tensors are checked against the config stored with them before the network is allocated
+(:func:`build_checked`), and a weight matrix of zeros is refused.
 """
 
 from __future__ import annotations
@@ -172,7 +174,7 @@ def read_weights(path: str | os.PathLike, kind: str, fix: str) -> tuple[dict[str
 
     A missing or unreadable file, a file of another kind and unreadable ``config`` /
     ``train`` / ``metrics`` metadata are ``UserError`` with ``fix`` (check the tensors with
-    :func:`check_tensors` once the network is built).
+    :func:`build_checked`, which builds the network).
     """
     from safetensors import SafetensorError
     from safetensors.torch import safe_open
@@ -216,15 +218,37 @@ def weights_kind(path: str | os.PathLike) -> str | None:
 
 def check_tensors(tensors: dict[str, torch.Tensor], module: torch.nn.Module, path: str | os.PathLike, what: str,
                   fix: str) -> dict[str, torch.Tensor]:
-    """Check ``tensors`` against ``module``'s state dict; return them as float32 ready for ``load_state_dict``."""
+    """Check ``tensors`` against ``module``'s state dict; return them as float32 ready for ``load_state_dict``.
+
+    Names and shapes must be the module's (built from the config stored with the tensors), values
+    finite, and no weight matrix all zeros: a trained network never has one, a blanked file does.
+    """
     expected = module.state_dict()
     missing, extra = sorted(set(expected) - set(tensors)), sorted(set(tensors) - set(expected))
     if missing or extra:
-        raise UserError(f"{what} {path} do not match the model: missing {missing}, unexpected {extra}", fix)
+        raise UserError(f"{what} {path} do not match the config stored with them (tensors renamed, or of another "
+                        f"model): missing {missing}, unexpected {extra}", fix)
     for name, value in tensors.items():
         if value.shape != expected[name].shape:
-            raise UserError(f"{what} {path}: {name} has shape {tuple(value.shape)}, "
-                            f"expected {tuple(expected[name].shape)}", fix)
+            raise UserError(f"{what} {path}: {name} has shape {tuple(value.shape)}, but the config stored with them "
+                            f"builds {tuple(expected[name].shape)}", fix)
         if not bool(torch.isfinite(value).all()):
             raise UserError(f"{what} {path}: {name} contains NaN or infinite values", fix)
+        if value.ndim >= 2 and not bool(value.any()):
+            raise UserError(f"{what} {path}: {name} is all zeros, which no trained network has", fix)
     return {name: value.float() for name, value in tensors.items()}
+
+
+def build_checked(build, tensors: dict[str, torch.Tensor], path: str | os.PathLike, what: str,
+                  fix: str) -> torch.nn.Module:
+    """``build()`` (a network from a stored config) with ``tensors`` loaded after :func:`check_tensors`.
+
+    The check runs against a copy built on the meta device, without memory, so a config that
+    disagrees with the tensors (say ``hidden = 10**6``) is refused before anything is allocated.
+    """
+    with torch.device("meta"):
+        skeleton = build()
+    checked = check_tensors(tensors, skeleton, path, what, fix)
+    module = build()
+    module.load_state_dict(checked, strict=True)
+    return module

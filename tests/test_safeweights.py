@@ -9,6 +9,7 @@ from mnist_handwriting.errors import UserError
 from mnist_handwriting.paths import WEIGHTS_DIR
 from mnist_handwriting.safeweights import (INT8_SCALE, KINDS, as_stored, describe_machine, format_tag,
                                            read_description, read_weights, save_weights, weights_kind)
+from weights_files import tiny_model
 
 
 def test_round_trip_keeps_tensors_and_describes_itself(tmp_path):
@@ -95,3 +96,40 @@ def test_shipped_files_use_the_one_scheme(name):
     assert info["command"].removeprefix("OMP_NUM_THREADS=1 ").startswith(made_by)
     # The side file says exactly what the weights say.
     assert json.loads(path.with_suffix(".json").read_text()) == info
+
+
+def lie_about_hidden(metadata: dict, tensors: dict) -> None:
+    config = json.loads(metadata["config"])
+    metadata["config"] = json.dumps({**config, "hidden": 10**6})   # a network of terabytes, if it were built
+
+
+def rename_one(metadata: dict, tensors: dict) -> None:
+    name = sorted(tensors)[0]
+    tensors[f"{name}.renamed"] = tensors.pop(name)
+
+
+def blank_matrices(metadata: dict, tensors: dict) -> None:
+    for value in tensors.values():
+        if value.ndim >= 2:
+            value.zero_()
+
+
+@pytest.mark.parametrize("lie, message", [
+    (lie_about_hidden, "but the config stored with them builds"),
+    (rename_one, "tensors renamed, or of another model"),
+    (blank_matrices, "is all zeros"),
+])
+def test_weights_whose_config_disagrees_with_their_tensors_are_refused(tmp_path, lie, message):
+    from safetensors.torch import load_file, safe_open, save_file
+
+    from mnist_handwriting.models.registry import load_model
+
+    path = tmp_path / "model.safetensors"
+    tiny_model(path)
+    with safe_open(str(path), framework="pt") as handle:
+        metadata = dict(handle.metadata())
+    tensors = load_file(str(path))
+    lie(metadata, tensors)
+    save_file(tensors, str(path), metadata=metadata)
+    with pytest.raises(UserError, match=message):
+        load_model(path)

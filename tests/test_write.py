@@ -218,5 +218,5 @@ def test_stroke3_numbers_file_round_trip(tracer, pool, tmp_path):
         np.testing.assert_array_equal(new.points[:, 2], old.points[:, 2])
     with np.load(path, allow_pickle=True) as raw:
         assert raw["train"][0].dtype == np.int16 and raw["valid"].shape == (0,)
-    with pytest.raises(UserError, match="not a stroke-3 numbers file"):
+    with pytest.raises(UserError, match="stroke-3 numbers file lacks key"):
         load_stroke3(save_numbers(tmp_path / "plain.npz", writings))

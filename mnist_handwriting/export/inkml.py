@@ -73,6 +73,6 @@ def read(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
         if root.tag != f"{{{NS}}}ink":
             raise ValueError(f"root element is {root.tag}, not InkML's ink")
         pairs = [from_trace_group(group) for group in root.findall(f"{{{NS}}}traceGroup")]
-    except (ET.ParseError, ValueError, AttributeError, TypeError) as error:
+    except (ET.ParseError, LookupError, ValueError, AttributeError, TypeError) as error:   # LookupError: an unknown encoding
         raise UserError(f"{path}: not an InkML file written by export ({error})", "export it again") from None
     return stack_drawings([p for p, _ in pairs], [label for _, label in pairs], str(path))

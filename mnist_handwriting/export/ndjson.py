@@ -49,16 +49,19 @@ def write(points: np.ndarray, labels: np.ndarray, out: str | os.PathLike, **_) -
 def read(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     """Read an ndjson file written by :func:`write`; returns ``points: (N, T, 3)``, ``labels: (N,)``."""
     path = require_file(path, "ndjson file", "give the file written by the ndjson exporter")
+    fix = "give the file written by the ndjson exporter"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise UserError(f"{path}: not UTF-8 text ({error})", fix) from None
     drawings, labels = [], []
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                points, label = from_record(json.loads(line))
-            except (ValueError, KeyError, TypeError) as error:
-                raise UserError(f"{path}:{number}: not a Quick, Draw! record ({error})",
-                                "give the file written by the ndjson exporter") from None
-            drawings.append(points)
-            labels.append(label)
+    for number, line in enumerate(text.split("\n"), 1):
+        if not line.strip():
+            continue
+        try:
+            points, label = from_record(json.loads(line))
+        except (ValueError, KeyError, TypeError, OverflowError, RecursionError) as error:
+            raise UserError(f"{path}:{number}: not a Quick, Draw! record ({error})", fix) from None
+        drawings.append(points)
+        labels.append(label)
     return stack_drawings(drawings, labels, str(path))

@@ -12,13 +12,13 @@ A name ending in ``.stroke3.npz`` gets sketch-rnn's layout instead (see
 from __future__ import annotations
 
 import os
-import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import UserError
-from ..paths import require_file, save_npz
+from ..formats import read_npz
+from ..paths import save_npz
 from ..strokes import PIXELS
 from ..write import MARGIN, Writing
 from . import outputs
@@ -46,19 +46,12 @@ def save_numbers(path: str | os.PathLike, writings: list[Writing]) -> Path:
 
 def load_numbers(path: str | os.PathLike) -> list[Writing]:
     """Read a numbers file written by :func:`save_numbers` (strict: layout and values are checked)."""
-    path = require_file(path, "numbers file", "give a numbers .npz written by `write`")
     fix = "write it again with `mnist-handwriting write`"
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            missing = [k for k in ("points", "offsets", "texts", "widths") if k not in archive.files]
-            if missing:
-                raise UserError(f"{path}: numbers file lacks key(s) {', '.join(missing)}", fix)
-            points, offsets, texts, widths = (archive[k] for k in ("points", "offsets", "texts", "widths"))
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as error:
-        raise UserError(f"{path}: not a readable .npz file ({error})", fix) from None
-    count = len(texts)
-    if (points.ndim != 2 or points.shape[1:] != (3,) or offsets.shape != (count + 1,) or widths.shape != (count,)
-            or texts.dtype.kind != "U"):
+    points, offsets, texts, widths = read_npz(path, ("points", "offsets", "texts", "widths"), "numbers file", fix).values()
+    count = len(texts) if texts.ndim == 1 else -1
+    if (count < 0 or texts.dtype.kind != "U" or points.ndim != 2 or points.shape[1:] != (3,) or points.dtype.kind != "f"
+            or offsets.shape != (count + 1,) or offsets.dtype.kind not in "iu" or widths.shape != (count,)
+            or widths.dtype.kind != "f"):
         raise UserError(f"{path}: arrays have the wrong shapes or types", fix)
     if count == 0 or offsets[0] != 0 or offsets[-1] != len(points) or np.any(np.diff(offsets) < 1):
         raise UserError(f"{path}: offsets do not split the points into non-empty writings", fix)
@@ -79,13 +72,10 @@ def save_stroke3(path: str | os.PathLike, writings: list[Writing]) -> Path:
 
 def load_stroke3(path: str | os.PathLike) -> list[Writing]:
     """Inverse of :func:`save_stroke3` (to within ``0.5 / 255`` of a cell), splits in order; widths not kept."""
-    data = read_splits(path, ("texts",), "stroke-3 numbers file", "write it again with `write NAME.stroke3.npz`")
+    data = read_splits(path, {"texts": "U"}, "stroke-3 numbers file", "write it again with `write NAME.stroke3.npz`")
     writings = []
     for split in ("train", "valid", "test"):
-        drawings, texts = data[split], data[f"{split}_texts"]
-        if len(drawings) != len(texts):
-            raise UserError(f"{path}: {len(drawings)} drawings but {len(texts)} texts", "write it again with `write`")
-        for rows, text in zip(drawings, texts):
+        for rows, text in zip(data[split], data[f"{split}_texts"]):
             points = from_stroke3(rows)
             writings.append(Writing(str(text), points, float(points[:, 0].max() + MARGIN), []))
     return writings

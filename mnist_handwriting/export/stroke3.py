@@ -21,13 +21,13 @@ input order. The validation split is :func:`.common.default_splits` unless one i
 from __future__ import annotations
 
 import os
-import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import UserError
-from ..paths import require_file, save_npz
+from ..formats import read_npz
+from ..paths import save_npz
 from .common import SPLITS, check_input, check_splits, from_frame, stack_drawings, to_frame
 
 SUFFIX = ".npz"
@@ -72,19 +72,24 @@ def split_arrays(drawings: list[np.ndarray], names: np.ndarray, **columns: np.nd
     return arrays
 
 
-def read_splits(path: str | os.PathLike, columns: tuple[str, ...], what: str, fix: str) -> dict[str, np.ndarray]:
-    """The arrays of :func:`split_arrays` from the file at ``path`` (a ``what``); a UserError with ``fix`` if any is missing."""
-    path = require_file(path, what, fix)
-    try:
-        # allow_pickle is needed for the object arrays; only open files you trust.
-        with np.load(path, allow_pickle=True, encoding="latin1") as archive:
-            keys = [k for s in SPLITS for k in (s, *(f"{s}_{c}" for c in columns))]
-            missing = [k for k in keys if k not in archive.files]
-            if missing:
-                raise UserError(f"{path}: not a {what}: it lacks key(s) {', '.join(missing)}", fix)
-            return {k: archive[k] for k in keys}
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as error:
-        raise UserError(f"{path}: not a readable .npz file ({error})", fix) from None
+def read_splits(path: str | os.PathLike, columns: dict[str, str], what: str, fix: str) -> dict[str, np.ndarray]:
+    """The arrays of :func:`split_arrays` from the file at ``path`` (a ``what``), checked; a UserError with ``fix``.
+
+    ``columns``: the name of each column -> the NumPy dtype kinds it may have (``"iu"``: integers).
+    """
+    keys = tuple(k for s in SPLITS for k in (s, *(f"{s}_{c}" for c in columns)))
+    data = read_npz(path, keys, what, fix, objects=True)
+    for split in SPLITS:
+        drawings = data[split]
+        if drawings.ndim != 1 or not all(isinstance(d, np.ndarray) and d.ndim == 2 and len(d) and d.shape[1] == 3
+                                         and d.dtype.kind in "iu" and np.isin(d[:, 2], (0, 1)).all() for d in drawings):
+            raise UserError(f"{path}: {split} does not hold stroke-3 drawings (integer rows dx, dy, pen 0/1)", fix)
+        for column, kinds in columns.items():
+            values = data[f"{split}_{column}"]
+            if values.shape != drawings.shape or values.dtype.kind not in kinds:
+                raise UserError(f"{path}: {split}_{column} has shape {values.shape} and dtype {values.dtype}, expected "
+                                f"{len(drawings)} values of kind {kinds}", fix)
+    return data
 
 
 def write(points: np.ndarray, labels: np.ndarray, out: str | os.PathLike, *, split_names=None, **_) -> Path:
@@ -97,7 +102,7 @@ def write(points: np.ndarray, labels: np.ndarray, out: str | os.PathLike, *, spl
 
 def read(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     """Read a file written by :func:`write` back in input order: ``points: (N, T, 3)``, ``labels: (N,)``."""
-    data = read_splits(path, ("labels", "index"), "stroke-3 file", "give the .npz written by the stroke3 exporter")
+    data = read_splits(path, {"labels": "iu", "index": "iu"}, "stroke-3 file", "give the .npz written by the stroke3 exporter")
     drawings = [d for s in SPLITS for d in data[s]]
     index = np.concatenate([data[f"{s}_index"] for s in SPLITS]).astype(np.int64)
     labels = np.concatenate([data[f"{s}_labels"] for s in SPLITS])

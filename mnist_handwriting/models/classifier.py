@@ -19,7 +19,7 @@ from torch import nn
 
 from ..errors import UserError
 from ..paths import WEIGHTS_DIR
-from ..safeweights import check_tensors, read_weights, save_weights
+from ..safeweights import build_checked, read_weights, save_weights
 from ..strokes import PIXELS
 
 KIND = "classifier"
@@ -112,6 +112,5 @@ def load_classifier(device: str | torch.device = "cpu", path: str | os.PathLike 
         config = ClassifierConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in info["config"].items()})
     except (TypeError, ValueError) as error:
         raise UserError(f"{path}: unreadable classifier config ({error})", fix) from None
-    model = DigitClassifier(config)
-    model.load_state_dict(check_tensors(tensors, model, path, "classifier weights", fix), strict=True)
+    model = build_checked(lambda: DigitClassifier(config), tensors, path, "classifier weights", fix)
     return model.to(torch.device(device)).eval()

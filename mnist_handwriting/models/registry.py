@@ -16,7 +16,7 @@ import torch
 
 from ..errors import UserError
 from ..paths import WEIGHTS_DIR
-from ..safeweights import check_tensors, read_description, read_weights, save_weights, weights_kind
+from ..safeweights import build_checked, read_description, read_weights, save_weights, weights_kind
 from . import build_model
 from .handwriting_lstm import ModelConfig, PointModel
 
@@ -76,9 +76,8 @@ def load_model(name_or_path: str | os.PathLike, device: str | torch.device = "cp
     path = resolve(name_or_path)
     fix = "pass a file written by `mnist-handwriting train`, or reinstall the package for a shipped one"
     tensors, info = read_weights(path, KIND, fix)
-    model = build_model(read_config(path, info["config"], fix))
-    model.load_state_dict(check_tensors(tensors, model, path, "model weights", fix), strict=True)
-    return model.to(device).eval()
+    config = read_config(path, info["config"], fix)
+    return build_checked(lambda: build_model(config), tensors, path, "model weights", fix).to(device).eval()
 
 
 def load_description(path: str | os.PathLike) -> dict:

@@ -18,7 +18,7 @@ from torch.nn import functional as F
 
 from ..errors import UserError
 from ..paths import WEIGHTS_DIR
-from ..safeweights import check_tensors, read_weights
+from ..safeweights import build_checked, read_weights
 from ..strokes import PIXELS
 from .base import Rasteriser
 from .geometry import check_points
@@ -72,8 +72,7 @@ def load_line_model(path: str | os.PathLike | None = None, device: torch.device 
     path = Path(path or WEIGHTS_DIR / f"{WEIGHTS_NAME}.safetensors")
     tensors, _ = read_weights(path, KIND, FIX)
     _unfactor(tensors, path)
-    model = LineModel()
-    model.load_state_dict(check_tensors(tensors, model, path, "line model weights", FIX))
+    model = build_checked(LineModel, tensors, path, "line model weights", FIX)
     return model.to(device).eval().requires_grad_(False)
 
 

@@ -49,7 +49,7 @@ def _field(payload: dict, name: str, kind: type, default=None, low: int | None =
 
 def _decode_png(text: str) -> np.ndarray:
     """A base64 image (optionally a ``data:`` URL) as grayscale floats in [0, 1]; transparency is paper."""
-    from PIL import Image, UnidentifiedImageError
+    from ..data.preprocess import ImageTooLarge, read_image
 
     if text.startswith("data:"):
         text = text.partition(",")[2]
@@ -58,15 +58,11 @@ def _decode_png(text: str) -> np.ndarray:
     except (binascii.Error, ValueError):
         raise RequestError(400, "'image' is not valid base64") from None
     try:
-        with Image.open(io.BytesIO(raw)) as image:
-            # Check the declared size before decoding: a tiny file can declare a huge image.
-            if max(image.size) > MAX_SIDE or min(image.size) < 1:
-                raise RequestError(413, f"image is {image.size[0]}x{image.size[1]} px; the limit is {MAX_SIDE} a side")
-            image = image.convert("RGBA")
-            paper = Image.new("RGBA", image.size, (255, 255, 255, 255))
-            return np.asarray(Image.alpha_composite(paper, image).convert("L"), np.float32) / 255.0
-    except (UnidentifiedImageError, OSError, ValueError) as error:
-        raise RequestError(400, f"'image' is not a readable PNG/JPEG image ({error})") from None
+        return read_image(io.BytesIO(raw), "'image'", MAX_SIDE, "send a PNG/JPEG image")
+    except ImageTooLarge as error:
+        raise RequestError(413, str(error)) from None
+    except UserError as error:
+        raise RequestError(400, str(error)) from None
 
 
 def _pixels(value) -> np.ndarray:

@@ -17,10 +17,11 @@ ADAM_STATE = ("step", "exp_avg", "exp_avg_sq")
 
 
 def save_checkpoint(out_dir: Path, model: torch.nn.Module, optimizers: dict[str, torch.optim.Optimizer], *,
-                    step: int, pretrained: int, seconds: float, config: dict) -> Path:
+                    step: int, pretrained: int, seconds: float, config: dict, log_bytes: int = 0) -> Path:
     """Write ``out_dir/checkpoint.safetensors`` atomically; return its path.
 
-    ``optimizers``: tensor-name prefix -> Adam optimiser (``"optim"`` for the main one).
+    ``optimizers``: tensor-name prefix -> Adam optimiser (``"optim"`` for the main one);
+    ``log_bytes``: the length of the run's log so far, which a resume cuts it back to.
     """
     tensors = {f"model.{name}": value.detach().cpu().contiguous() for name, value in model.state_dict().items()}
     for prefix, optimizer in optimizers.items():
@@ -31,7 +32,8 @@ def save_checkpoint(out_dir: Path, model: torch.nn.Module, optimizers: dict[str,
     device = next(model.parameters()).device
     if device.type == "cuda":   # dropout on the GPU draws from the device's generator
         tensors["rng.cuda"] = torch.cuda.get_rng_state(device)
-    metadata = {"step": str(step), "pretrained": str(pretrained), "seconds": repr(seconds), "config": json.dumps(config)}
+    metadata = {"step": str(step), "pretrained": str(pretrained), "seconds": repr(seconds), "config": json.dumps(config),
+                "log_bytes": str(log_bytes)}
     path = out_dir / CHECKPOINT
     with atomic_write(path) as temp:
         save_file(tensors, str(temp), metadata=metadata)
@@ -39,7 +41,8 @@ def save_checkpoint(out_dir: Path, model: torch.nn.Module, optimizers: dict[str,
 
 
 def load_checkpoint(run_dir: Path) -> tuple[dict, dict]:
-    """``run_dir/checkpoint.safetensors`` -> (tensors, info: step, pretrained, seconds trained so far, config dict)."""
+    """``run_dir/checkpoint.safetensors`` -> (tensors, info: step, pretrained, seconds trained so far, config dict,
+    log_bytes: the log's length then, or None for checkpoints that did not record it)."""
     path = Path(run_dir) / CHECKPOINT
     if not path.is_file():
         raise UserError(f"no checkpoint in {run_dir} ({CHECKPOINT} missing)", "pass as 'resume' the folder of an earlier train run",
@@ -49,7 +52,8 @@ def load_checkpoint(run_dir: Path) -> tuple[dict, dict]:
             metadata = dict(handle.metadata() or {})
         tensors = load_file(str(path))
         info = {"step": int(metadata["step"]), "pretrained": int(metadata["pretrained"]),
-                "seconds": float(metadata.get("seconds", 0.0)), "config": json.loads(metadata["config"])}
+                "seconds": float(metadata.get("seconds", 0.0)), "config": json.loads(metadata["config"]),
+                "log_bytes": int(metadata["log_bytes"]) if "log_bytes" in metadata else None}
     except (SafetensorError, OSError, KeyError, ValueError) as error:
         raise UserError(f"{path} is not a readable training checkpoint ({error})", "start a new run") from None
     return tensors, info

@@ -33,7 +33,7 @@ from ..render.base import composite
 from ..safeweights import as_stored, describe_machine
 from ..viz.images import reconstruction_grid, save_reconstructions
 from . import config as configs
-from .checkpoint import load_checkpoint, restore, save_checkpoint
+from .checkpoint import CHECKPOINT, load_checkpoint, restore, save_checkpoint
 from .data import Digits, HumanSamples, batch_indices, steps_per_epoch
 from .losses import (angle_loss, distance_loss, human_loss, pen_loss, point_loss, reconstruction_loss,
                      soft_dtw_divergence)
@@ -173,8 +173,11 @@ def distributed() -> tuple[int, int]:
 class RunLog:
     """JSONL lines (always) and TensorBoard scalars (when installed) on rank 0."""
 
-    def __init__(self, out_dir: Path, enabled: bool, tensorboard: bool):
+    def __init__(self, out_dir: Path, enabled: bool, tensorboard: bool, keep: int | None = None):
+        """``keep``: bytes of an earlier log to keep (a resume drops what was logged after its checkpoint)."""
         self.enabled = enabled
+        if enabled and keep is not None and (out_dir / LOG_FILE).is_file():
+            os.truncate(out_dir / LOG_FILE, keep)
         self.file = open(out_dir / LOG_FILE, "a") if enabled else None
         self.writer = None
         if enabled and tensorboard:
@@ -300,7 +303,7 @@ def _set_up(config: configs.TrainConfig, out_dir: Path, device: torch.device, se
         if size % world:
             raise UserError(f"{key} {size} is not divisible by {world} processes",
                             f"choose a {key} that is a multiple of the process count")
-    tensors, saved = load_checkpoint(out_dir) if resume else (None, None)
+    tensors, saved = _resume_point(out_dir) if resume else (None, None)
     if saved is not None:
         config = _resumed_config(saved["config"], config)
     config.validate()
@@ -308,7 +311,7 @@ def _set_up(config: configs.TrainConfig, out_dir: Path, device: torch.device, se
         _write_config(out_dir, config, seed, command)
     torch.manual_seed(seed)
     model = build_model(config.model).to(device)
-    if config.init_model and saved is None:
+    if config.init_model and tensors is None:
         init_from(model, config.init_model)
     wrapped = model
     if world > 1:
@@ -317,18 +320,30 @@ def _set_up(config: configs.TrainConfig, out_dir: Path, device: torch.device, se
     train_set, test_set, human = _load_sets(config, device, locations)
     paired, validation = load_paired(config, device, locations, seed) if config.paired.batch else (None, None)
     step, pretrained, earlier = 0, 0, 0.0
-    if saved is not None:
+    if tensors is not None:
         restore(tensors, model, trainer.optimizers, out_dir)
         step, pretrained, earlier = saved["step"], saved["pretrained"], saved["seconds"]
     per_epoch = steps_per_epoch(len(train_set), config.batch_size)
     total = config.epochs * per_epoch
     if config.max_steps:
         total = min(total, config.max_steps)
-    log = RunLog(out_dir, rank == 0, tensorboard)
+    log = RunLog(out_dir, rank == 0, tensorboard, saved["log_bytes"] if saved else None)
     started = time.perf_counter() - earlier   # seconds count the whole run across resumes
     model.train()
     return Run(config, out_dir, trainer, log, seed, rank, world, command, train_set, test_set, human, paired,
                validation, step, pretrained, per_epoch, total, started)
+
+
+def _resume_point(out_dir: Path) -> tuple[dict | None, dict]:
+    """The checkpoint's ``(tensors, info)``; for a run stopped before its first checkpoint, ``(None, info)``
+    with its saved config and nothing done, so it starts again as it was started."""
+    if (out_dir / CHECKPOINT).is_file() or not (out_dir / CONFIG_FILE).is_file():
+        return load_checkpoint(out_dir)
+    try:
+        config = json.loads((out_dir / CONFIG_FILE).read_text())["config"]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise UserError(f"{out_dir / CONFIG_FILE} is unreadable ({error})", "start a new run") from None
+    return None, {"config": config, "step": 0, "pretrained": 0, "seconds": 0.0, "log_bytes": 0}
 
 
 def _resumed_config(saved: dict, config: configs.TrainConfig) -> configs.TrainConfig:
@@ -393,7 +408,8 @@ def _epochs(run: Run) -> None:
             running = {}
         if run.rank == 0 and (run.step % run.per_epoch == 0 or run.step == run.total):
             save_checkpoint(run.out_dir, run.trainer.model, run.trainer.optimizers, step=run.step,
-                            pretrained=run.pretrained, seconds=run.seconds(), config=configs.to_dict(run.config))
+                            pretrained=run.pretrained, seconds=run.seconds(), config=configs.to_dict(run.config),
+                            log_bytes=run.log.file.tell())
 
 
 def _training_step(run: Run, step: int) -> dict[str, float]:

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import base64
-import http.client
 import io
-import json
 import socket
-import threading
 
 import numpy as np
 import pytest
@@ -17,23 +14,10 @@ from PIL import Image, ImageDraw
 from mnist_handwriting.data.datasets import Locations
 from mnist_handwriting.convert import load_converter
 from mnist_handwriting.models.classifier import DigitClassifier
-from mnist_handwriting.render.exact import draw_trajectory
 from mnist_handwriting.serve.app import MAX_SIDE, App
-from mnist_handwriting.serve.server import MAX_BODY, make_server
-from mnist_handwriting.write import DigitPool
-
-
-def small_pool() -> DigitPool:
-    """Two thinned images per class (Z shapes); enough for write and gallery without the data."""
-    shape = np.array([[0.3, 0.2, 0], [0.6, 0.2, 0], [0.3, 0.8, 0], [0.6, 0.8, 1]], np.float32)
-    image = (draw_trajectory(shape) > 0).astype(np.uint8) * 255
-    return DigitPool(np.repeat(image[None], 20, axis=0), np.repeat(np.arange(10), 2))
-
-
-def start(app: App):
-    server = make_server(app, port=0, quiet=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+from mnist_handwriting.serve.server import MAX_BODY
+from serving import call, small_pool, start
+from test_fuzzed_files import png_claiming
 
 
 @pytest.fixture(scope="module")
@@ -43,18 +27,6 @@ def server():
     yield server
     server.shutdown()
     server.server_close()
-
-
-def call(server, method: str, path: str, body=None, raw: bytes | None = None):
-    """``(status, headers, decoded JSON or text)`` of one request."""
-    connection = http.client.HTTPConnection("127.0.0.1", server.server_address[1], timeout=30)
-    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
-    connection.request(method, path, body=data, headers={"Content-Type": "application/json"} if data else {})
-    reply = connection.getresponse()
-    text = reply.read().decode()
-    connection.close()
-    kind = reply.getheader("Content-Type", "")
-    return reply.status, reply.getheader("Content-Type"), json.loads(text) if "json" in kind else text
 
 
 def png_base64(width: int = 200, height: int = 200, line: bool = True) -> str:
@@ -123,6 +95,7 @@ def test_draw_png_is_labelled_by_the_classifier(server):
     ({"image": None}, 400, "exactly one of 'image'"),          # was an AttributeError, a 500
     ({"image": None, "pixels": None}, 400, "exactly one of 'image'"),
     ({"image": png_base64(MAX_SIDE + 1, 4, line=False)}, 413, "the limit is"),
+    ({"image": base64.b64encode(png_claiming(100_000, 100_000)).decode()}, 413, "too large"),   # was a 500
 ])
 def test_draw_rejects_bad_input(server, body, status, message):
     got, _, reply = call(server, "POST", "/api/draw", body)
