@@ -4,7 +4,7 @@ Not to be confused with :mod:`mnist_handwriting.data.datasets` (the *input* data
 
 - NumPy: ``load(split)`` -> ``Split(points, labels, mnist_index, images)`` (:mod:`.shipped`).
 - PyTorch: ``HandwrittenMNIST(split, representation, ...)`` (:mod:`.handwritten`) and
-  ``collate``, sketch-rnn's padded batches (:mod:`.collate`).
+  ``collate``, sketch-rnn's padded batches (:mod:`.padding`).
 - Rebuilding the shipped file, every export and the card: :mod:`.build`
   (``mnist-handwriting dataset build``).
 
@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import importlib
 
-from .shipped import CHOICES as SPLITS, Split, load
+from .shipped import Split, load
 
-LAZY = {"HandwrittenMNIST": "handwritten", "REPRESENTATIONS": "handwritten", "collate": "collate", "Batch": "collate"}
+LAZY = {"HandwrittenMNIST": "handwritten", "REPRESENTATIONS": "handwritten", "collate": "padding", "Batch": "padding"}
 """Public names whose module imports torch, loaded when first asked for (PEP 562)."""
 
-__all__ = ["SPLITS", "Split", "load", *LAZY]
+__all__ = ["Split", "load", *LAZY]
 
 
 def __getattr__(name: str):

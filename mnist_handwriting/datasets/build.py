@@ -82,11 +82,10 @@ def describe(arrays: dict[str, np.ndarray], points: np.ndarray, model: str, dige
 def write_exports(folder: Path, arrays: dict[str, np.ndarray], meta: dict, progress: bool = True) -> None:
     """The card ``README.md`` and every export (:data:`EXPORTS`) of the stored ``arrays`` into ``folder``."""
     from ..export import format_module
-    from ..export.parquet import card_text
-    from .card import body
+    from .card import body, card
 
     text = body(meta)
-    (folder / "README.md").write_text(card_text({s: n for s, n in meta["counts"].items() if n}, text), encoding="utf-8")
+    (folder / "README.md").write_text(card(meta), encoding="utf-8")
     stored, names = dequantise(arrays), np.array(SPLITS)[arrays["split"]]
     labels = arrays["labels"].astype(np.int64)
     for format, name in EXPORTS.items():

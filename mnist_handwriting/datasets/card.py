@@ -8,6 +8,8 @@ quotes docs/RESULTS.md for each model measured there, and the card says so when 
 
 from __future__ import annotations
 
+from ..export.parquet import card_text
+
 MEASURED = {
     "human-best": ("2026-11-25, `mnist-handwriting eval --model human-best` (docs/RESULTS.md, \"Model comparison\")", [
         ("reconstruction F1 at 1-pixel tolerance", "10,000 thinned MNIST test digits", "0.985"),
@@ -42,12 +44,12 @@ def body(meta: dict) -> str:
 Pen trajectories for the {digits} MNIST digits: for every MNIST image, the sequence of points a pen
 could follow to write it, with the digit's label. Made by mnist-handwriting from
 the thinned MNIST images with its default model `{meta["model"]}`, a small LSTM trained through a
-differentiable line rasteriser to redraw the image, and fine-tuned on real human pen trajectories.
-The trajectories are model output that looks like human writing, not recordings of people writing.
+differentiable line rasteriser to redraw the image (its training is described in the `.json` next
+to its weights). The trajectories are model output that looks like human writing, not recordings of people writing.
 
 ## Getting the data (no model run needed)
 
-The dataset is installed with the package (`pip install mnist-handwriting`), offline:
+The dataset is installed with the mnist-handwriting package and loads offline:
 
 ```python
 from mnist_handwriting.datasets import HandwrittenMNIST, load
@@ -59,6 +61,11 @@ points, labels, mnist_index, _ = load("test")                  # NumPy: (10000, 
 import datasets   # Hugging Face, after `mnist-handwriting dataset export --out DIR` (seconds, no model)
 hub = datasets.load_dataset("parquet", data_dir="DIR/parquet/data")
 ```
+
+The same `dataset export` writes every other format next to the parquet files: `lines.npz` (the
+founding note's published layout, `lines` float32 (N, 20, 3) and `labels`), `stroke3.npz`
+(sketch-rnn; object arrays, so `np.load(path, encoding="latin1", allow_pickle=True)` on files you
+trust), `handwritten-mnist.ndjson` (Quick, Draw!), `svg/` and `handwritten-mnist.inkml`.
 
 ## Dataset structure
 
@@ -153,3 +160,8 @@ Cite the dataset, and the works it derives from:
 }}
 ```
 """
+
+
+def card(meta: dict) -> str:
+    """The whole card: the Hub's YAML header for the splits ``meta`` counts, then :func:`body`."""
+    return card_text({split: count for split, count in meta["counts"].items() if count}, body(meta))

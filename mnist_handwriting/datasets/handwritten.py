@@ -11,7 +11,7 @@ from torch.utils.data import Dataset
 
 from ..errors import UserError
 from ..strokes import to_offsets, to_stroke5
-from .collate import Batch, collate
+from .padding import Batch, collate
 from .shipped import load
 
 REPRESENTATIONS = ("points", "stroke3", "stroke5")
@@ -19,12 +19,17 @@ REPRESENTATIONS = ("points", "stroke3", "stroke5")
 origin); ``stroke5``: ``(T, 5)`` dx, dy, p1, p2, p3 (:func:`mnist_handwriting.strokes.to_stroke5`)."""
 
 
-def represent(points: np.ndarray, representation: str) -> np.ndarray:
-    """``points: (N, T, 3)`` in ``representation`` (see :data:`REPRESENTATIONS`), ``(N, T, 3 or 5)`` float32."""
+def check_representation(representation: str) -> str:
+    """``representation`` if it is one of :data:`REPRESENTATIONS`, else a UserError naming ``representation``."""
     if representation not in REPRESENTATIONS:
         raise UserError(f"unknown representation {representation!r}",
                         f"use a 'representation' of {', '.join(REPRESENTATIONS)}", "representation")
-    if representation == "points":
+    return representation
+
+
+def represent(points: np.ndarray, representation: str) -> np.ndarray:
+    """``points: (N, T, 3)`` in ``representation`` (see :data:`REPRESENTATIONS`), ``(N, T, 3 or 5)`` float32."""
+    if check_representation(representation) == "points":
         return points
     offsets = to_offsets(points)
     return offsets if representation == "stroke3" else to_stroke5(offsets)
@@ -43,7 +48,7 @@ class HandwrittenMNIST(Dataset):
     def __init__(self, split: str = "train", representation: str = "points", with_image: bool = False,
                  transform: Callable | None = None, target_transform: Callable | None = None,
                  source: str | os.PathLike | None = None):
-        represent(np.zeros((0, 1, 3), np.float32), representation)   # a bad name fails before loading
+        check_representation(representation)   # a bad name fails before loading
         data = load(split, source=source, with_image=with_image)
         self.split, self.representation = split, representation
         self.transform, self.target_transform = transform, target_transform
@@ -64,7 +69,7 @@ class HandwrittenMNIST(Dataset):
         return (sequence, label) if self.images is None else (sequence, label, self.images[index])
 
     def collate(self, batch: list[tuple]) -> Batch:
-        """sketch-rnn's padded batch of this dataset's stroke-3 or stroke-5 items (:func:`.collate.collate`)."""
+        """sketch-rnn's padded batch of this dataset's stroke-3 or stroke-5 items (:func:`.padding.collate`)."""
         return collate(batch, self.representation)
 
     def __repr__(self) -> str:

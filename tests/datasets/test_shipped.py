@@ -125,3 +125,30 @@ def test_a_source_file_is_split_as_the_exports_split_it(tmp_path, capsys):
     assert len(load("all", source=path).points) == 24
     assert main(["dataset", "info", "--source", str(path), "--split", "train"]) == 0
     assert "train: 22 digits of 5 points (per class 0:3 1:3 2:2" in capsys.readouterr().out
+
+
+def test_docs_dataset_md_is_the_card_of_the_shipped_file():
+    from pathlib import Path
+
+    from mnist_handwriting.datasets.card import card
+
+    docs = Path(__file__).resolve().parents[2] / "docs" / "DATASET.md"
+    meta = json.loads(shipped.METADATA.read_text())
+    assert docs.read_text() == card(meta), "run `mnist-handwriting dataset build --out DIR --ship`"
+    assert meta["sha256"] in docs.read_text()
+
+
+def test_numpy_loading_does_not_import_torch():
+    import subprocess
+    import sys
+
+    code = "import sys, mnist_handwriting.datasets as d; d.load('valid'); print('torch' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "False\n"
+
+
+def test_the_shipped_file_was_made_by_the_default_model_as_it_is_now():
+    from mnist_handwriting.models.registry import DEFAULT_MODEL, resolve
+
+    meta = json.loads(shipped.METADATA.read_text())
+    assert (meta["model"], meta["model_sha256"]) == (DEFAULT_MODEL, shipped.sha256(resolve(DEFAULT_MODEL))), \
+        "the default model changed: rebuild with `mnist-handwriting dataset build --out DIR --ship`"
