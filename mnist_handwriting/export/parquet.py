@@ -3,7 +3,7 @@
 The output folder holds ``data/{train,validation,test}.parquet`` (splits with no digits are
 left out) and ``README.md``: a YAML header whose ``configs``/``data_files`` map the files to
 splits (so the Hub and ``datasets.load_dataset("parquet", data_dir=FOLDER + "/data")`` or
-``load_dataset(FOLDER)`` find them) and declares the features and split sizes, followed by the card's
+``load_dataset(FOLDER)`` find them) and declares the features, followed by the card's
 text: a short description and the licence of any export, or the full card of the shipped dataset
 (:mod:`mnist_handwriting.datasets.card`).
 Columns: ``index`` int64 (position in the exported handwriting file), ``label`` int64,
@@ -52,17 +52,17 @@ FEATURES = ("  features:\n  - name: index\n    dtype: int64\n  - name: label\n  
 
 
 def card_text(split_counts: dict[str, int], body: str | None = None) -> str:
-    """The dataset card: YAML header (licence, task, size, features, split sizes and files), then ``body``
-    (default :data:`CARD_BODY`)."""
+    """The dataset card: YAML header (licence, task, size, features, the split files), then ``body``
+    (default :data:`CARD_BODY`). Split sizes are left to the Hub: its ``splits`` entries also want the
+    Arrow bytes of each split, which only ``datasets`` computes."""
     files = "".join(f"  - split: {HUB_SPLITS[s]}\n    path: data/{HUB_SPLITS[s]}.parquet\n" for s in split_counts)
-    sizes = "".join(f"  - name: {HUB_SPLITS[s]}\n    num_examples: {n}\n" for s, n in split_counts.items())
     total = sum(split_counts.values())
     size = next(name for limit, name in ((1000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"),
                                          (1_000_000, "100K<n<1M"), (float("inf"), "n>1M")) if total < limit)
     header = ("---\nlicense: cc-by-sa-3.0\npretty_name: Handwritten MNIST\ntask_categories:\n- time-series-forecasting\n"
               "annotations_creators:\n- machine-generated\nsource_datasets:\n- extended|mnist\n"
               f"size_categories:\n- {size}\ntags:\n- mnist\n- handwriting\n- online-handwriting\n- pen-trajectories\n"
-              f"- sketch-rnn\ndataset_info:\n{FEATURES}  splits:\n{sizes}"
+              f"- sketch-rnn\ndataset_info:\n{FEATURES}"
               f"configs:\n- config_name: default\n  data_files:\n{files}---\n\n")
     return header + (CARD_BODY if body is None else body)
 
