@@ -13,7 +13,8 @@ A trajectory is an array ``points: (T, 3)`` (a batch: ``(N, T, 3)``) of float32 
 
 This is the layout of the handwritten-MNIST data published with the founding note
 (20 points per digit) and of its 32 human samples. Every format conversion lives
-next to its inverse (``split_strokes``/``join_strokes``, ``to_offsets``/``from_offsets``).
+next to its inverse (``split_strokes``/``join_strokes``, ``to_offsets``/``from_offsets`` for
+sketch-rnn's stroke-3, ``to_stroke5``/``from_stroke5`` for its stroke-5).
 """
 
 from __future__ import annotations
@@ -104,18 +105,38 @@ def resample(points: np.ndarray, count: int) -> np.ndarray:
 
 
 def to_offsets(points: np.ndarray) -> np.ndarray:
-    """Absolute ``points: (T, 3)`` to stroke-3 offsets ``(T, 3)``: (dx, dy, pen_up), first row from the origin."""
+    """Absolute ``points: (..., T, 3)`` to stroke-3 offsets ``(..., T, 3)``: (dx, dy, pen_up), first row from the origin."""
     points = np.asarray(points, dtype=np.float32)
     offsets = points.copy()
-    offsets[1:, :2] = points[1:, :2] - points[:-1, :2]
+    offsets[..., 1:, :2] = points[..., 1:, :2] - points[..., :-1, :2]
     return offsets
 
 
 def from_offsets(offsets: np.ndarray) -> np.ndarray:
     """Inverse of :func:`to_offsets`."""
     points = np.asarray(offsets, dtype=np.float32).copy()
-    points[:, :2] = np.cumsum(points[:, :2], axis=0)
+    points[..., :2] = np.cumsum(points[..., :2], axis=-2)
     return points
+
+
+def to_stroke5(offsets: np.ndarray) -> np.ndarray:
+    """Stroke-3 ``offsets: (..., T, 3)`` to sketch-rnn's stroke-5 ``(..., T, 5)``: dx, dy, p1, p2, p3.
+
+    Ha and Eck (2017), magenta's ``utils.to_big_strokes``: ``p1 = 1`` the pen stays down to
+    the next point, ``p2 = 1`` it is lifted after this point (our ``pen_up``), ``p3 = 1`` the
+    sketch has ended, which only the padding rows after the last point say.
+    """
+    offsets = np.asarray(offsets, dtype=np.float32)
+    pen = offsets[..., 2:3]
+    return np.concatenate([offsets[..., :2], 1 - pen, pen, np.zeros_like(pen)], axis=-1)
+
+
+def from_stroke5(rows: np.ndarray) -> np.ndarray:
+    """Inverse of :func:`to_stroke5` for one sequence ``rows: (L, 5)``: the stroke-3 ``(T, 3)`` before the first ``p3 = 1``."""
+    rows = np.asarray(rows, dtype=np.float32)
+    ended = np.flatnonzero(rows[:, 4] > 0.5)
+    rows = rows[: ended[0] if len(ended) else len(rows)]
+    return np.concatenate([rows[:, :2], rows[:, 3:4]], axis=1)
 
 
 def stroke_count(points: np.ndarray) -> np.ndarray:

@@ -17,6 +17,7 @@ ALLOWED = {
     "write": CORE | {"data", "convert"},
     "export": CORE | {"render", "viz", "write"},
     "draw": CORE | {"render", "viz", "data", "models", "export"},
+    "datasets": CORE | {"render", "viz", "data", "models", "trace", "convert", "export"},
 }
 
 

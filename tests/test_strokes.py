@@ -62,3 +62,19 @@ def test_offsets_round_trip():
     offsets = strokes.to_offsets(TWO_STROKES)
     np.testing.assert_allclose(offsets[1], [0.4, 0.0, 1])
     np.testing.assert_allclose(strokes.from_offsets(offsets), TWO_STROKES, atol=1e-6)
+
+
+def test_offsets_of_a_batch_are_per_trajectory():
+    batch = np.stack([TWO_STROKES, TWO_STROKES[::-1]])
+    offsets = strokes.to_offsets(batch)
+    np.testing.assert_allclose(offsets[1], strokes.to_offsets(TWO_STROKES[::-1]))
+    np.testing.assert_allclose(strokes.from_offsets(offsets), batch, atol=1e-6)
+
+
+def test_stroke5_by_hand_and_back():
+    offsets = np.array([[0.1, 0.2, 0.0], [0.3, -0.1, 1.0]], np.float32)
+    rows = strokes.to_stroke5(offsets)
+    np.testing.assert_allclose(rows, [[0.1, 0.2, 1, 0, 0], [0.3, -0.1, 0, 1, 0]])
+    padded = np.concatenate([rows, [[0, 0, 0, 0, 1], [0, 0, 0, 0, 1]]])   # end-of-sketch rows are dropped
+    np.testing.assert_allclose(strokes.from_stroke5(padded), offsets)
+    np.testing.assert_allclose(strokes.from_stroke5(rows), offsets)

@@ -28,6 +28,7 @@ SUBCOMMANDS = (
     "train-renderer",
     "train-classifier",
     "data",
+    "dataset",
 )
 """Modules of ``mnist_handwriting.cli`` that each register one subcommand, in help order."""
 

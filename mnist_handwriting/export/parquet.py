@@ -2,8 +2,10 @@
 
 The output folder holds ``data/{train,validation,test}.parquet`` (splits with no digits are
 left out) and ``README.md``: a YAML header whose ``configs``/``data_files`` map the files to
-splits (so the Hub and ``datasets.load_dataset("parquet", data_files=...)`` or
-``load_dataset(FOLDER)`` find them), followed by the dataset card ``docs/DATASET.md``.
+splits (so the Hub and ``datasets.load_dataset("parquet", data_dir=FOLDER + "/data")`` or
+``load_dataset(FOLDER)`` find them) and declares the features, followed by the card's
+text: a short description and the licence of any export, or the full card of the shipped dataset
+(:mod:`mnist_handwriting.datasets.card`).
 Columns: ``index`` int64 (position in the exported handwriting file), ``label`` int64,
 ``points`` list of ``[x, y, pen_up]`` float32 rows (our convention). Lossless.
 
@@ -18,15 +20,13 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import UserError
-from ..paths import PACKAGE_DIR
 from .common import SPLITS, atomic_folder, check_input, check_splits, stack_drawings
 
 SUFFIX = ""
 FOLDER = True
 HUB_SPLITS = {"train": "train", "valid": "validation", "test": "test"}
 """Our split names to the Hugging Face ones."""
-CARD = PACKAGE_DIR.parent / "docs" / "DATASET.md"
-CARD_FALLBACK = """# Handwritten MNIST
+CARD_BODY = """# Handwritten MNIST
 
 Pen trajectories (x, y, pen_up; x right, y down, 1.0 = 28 px) for MNIST digits, made with
 mnist-handwriting. Licence: CC BY-SA 3.0, because the data derives from "MNIST digits stroke
@@ -46,21 +46,30 @@ def _pyarrow():
     return pyarrow
 
 
+FEATURES = ("  features:\n  - name: index\n    dtype: int64\n  - name: label\n    dtype: int64\n"
+            "  - name: points\n    sequence:\n      sequence: float32\n")
+"""The columns in the card's ``dataset_info`` (the Hub's YAML for ``datasets.Features``)."""
+
+
 def card_text(split_counts: dict[str, int], body: str | None = None) -> str:
-    """The dataset card: YAML header for the splits present, then ``body`` (default ``docs/DATASET.md``)."""
-    if body is None:
-        body = CARD.read_text(encoding="utf-8") if CARD.is_file() else CARD_FALLBACK
+    """The dataset card: YAML header (licence, task, size, features, the split files), then ``body``
+    (default :data:`CARD_BODY`). Split sizes are left to the Hub: its ``splits`` entries also want the
+    Arrow bytes of each split, which only ``datasets`` computes."""
     files = "".join(f"  - split: {HUB_SPLITS[s]}\n    path: data/{HUB_SPLITS[s]}.parquet\n" for s in split_counts)
     total = sum(split_counts.values())
-    size = "n<1K" if total < 1000 else "1K<n<10K" if total < 10_000 else "10K<n<100K" if total < 100_000 else "n>100K"
-    header = ("---\nlicense: cc-by-sa-3.0\npretty_name: Handwritten MNIST\n"
+    size = next(name for limit, name in ((1000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"),
+                                         (1_000_000, "100K<n<1M"), (float("inf"), "n>1M")) if total < limit)
+    header = ("---\nlicense: cc-by-sa-3.0\npretty_name: Handwritten MNIST\ntask_categories:\n- time-series-forecasting\n"
+              "annotations_creators:\n- machine-generated\nsource_datasets:\n- extended|mnist\n"
               f"size_categories:\n- {size}\ntags:\n- mnist\n- handwriting\n- online-handwriting\n- pen-trajectories\n"
+              f"- sketch-rnn\ndataset_info:\n{FEATURES}"
               f"configs:\n- config_name: default\n  data_files:\n{files}---\n\n")
-    return header + body
+    return header + (CARD_BODY if body is None else body)
 
 
-def write(points: np.ndarray, labels: np.ndarray, out: str | os.PathLike, *, split_names=None, **_) -> Path:
-    """Write ``points: (N, T, 3)``, ``labels: (N,)`` as a parquet dataset folder, atomically."""
+def write(points: np.ndarray, labels: np.ndarray, out: str | os.PathLike, *, split_names=None, card: str | None = None,
+          **_) -> Path:
+    """Write ``points: (N, T, 3)``, ``labels: (N,)`` as a parquet dataset folder, atomically (``card``: its body)."""
     pa = _pyarrow()
     points, labels = check_input(points, labels, str(out))
     names = check_splits(split_names, len(points))
@@ -78,7 +87,7 @@ def write(points: np.ndarray, labels: np.ndarray, out: str | os.PathLike, *, spl
             table = pa.Table.from_arrays([pa.array(index.astype(np.int64)), pa.array(labels[index]), nested],
                                          schema=schema)
             pa.parquet.write_table(table, temp / "data" / f"{HUB_SPLITS[split]}.parquet")
-        (temp / "README.md").write_text(card_text(counts), encoding="utf-8")
+        (temp / "README.md").write_text(card_text(counts, card), encoding="utf-8")
     return Path(out)
 
 

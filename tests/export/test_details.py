@@ -141,16 +141,17 @@ def test_parquet_reader_rejects_ragged_trajectories(tmp_path):
         read_export(tmp_path / "hf", "parquet")
 
 
-def test_dataset_card_is_the_yaml_header_then_docs_dataset_md(tmp_path, monkeypatch):
+def test_dataset_card_is_the_yaml_header_then_its_text():
     from mnist_handwriting.export import parquet
 
     card = parquet.card_text({"train": 5, "test": 2})
-    assert card.endswith(parquet.CARD.read_text(encoding="utf-8"))
-    assert card.startswith("---\nlicense: cc-by-sa-3.0\n") and "validation" not in card.split("---\n")[1]
-    # An installed wheel has no docs/ folder: the card falls back to the licence and attributions.
-    monkeypatch.setattr(parquet, "CARD", tmp_path / "missing.md")
-    fallback = parquet.card_text({"train": 5})
-    assert fallback.endswith(parquet.CARD_FALLBACK) and "CC BY-SA 3.0" in fallback and "de Jong" in fallback
+    header = card.split("---\n")[1]
+    assert card.startswith("---\nlicense: cc-by-sa-3.0\n") and "validation" not in header
+    assert "size_categories:\n- n<1K\n" in header and "task_categories:" in header
+    # Any export gets the short text with the licence and attributions; the shipped dataset its full card.
+    assert card.endswith(parquet.CARD_BODY) and "CC BY-SA 3.0" in card and "de Jong" in card
+    assert parquet.card_text({"train": 120_000}, "# Mine\n").endswith("---\n\n# Mine\n")
+    assert "- 100K<n<1M\n" in parquet.card_text({"train": 120_000})
 
 
 def test_folder_exports_get_the_usual_permissions(tmp_path):
@@ -162,3 +163,20 @@ def test_folder_exports_get_the_usual_permissions(tmp_path):
     finally:
         os.umask(mask)
     assert (tmp_path / "svg").stat().st_mode & 0o777 == 0o755   # mkdtemp alone would leave 0o700
+
+
+def test_parquet_loads_with_hugging_face_datasets_as_the_card_declares(tmp_path):
+    datasets = pytest.importorskip("datasets")
+    import yaml
+
+    splits = np.array(["train", "train", "valid", "test"])
+    export(np.stack([CORNERS] * 4), np.array([1, 2, 3, 4]), "parquet", tmp_path / "hf", split_names=splits)
+    loaded = datasets.load_dataset("parquet", data_dir=str(tmp_path / "hf" / "data"), cache_dir=str(tmp_path / "c"))
+    header = yaml.safe_load((tmp_path / "hf" / "README.md").read_text().split("---\n")[1])
+    declared = datasets.Features._from_yaml_list(header["dataset_info"]["features"])
+    assert {name: len(split) for name, split in loaded.items()} == {"train": 2, "validation": 1, "test": 1}
+    for split in loaded.values():
+        assert split.features == declared
+    row = loaded["validation"][0]
+    assert (row["index"], row["label"]) == (2, 3)
+    np.testing.assert_array_equal(np.array(row["points"], np.float32), CORNERS)
