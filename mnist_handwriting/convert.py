@@ -138,7 +138,7 @@ def iter_converted(converter, images: Sequence, labels: Sequence, batch_size: in
     if batch_size < 1:
         raise UserError(f"batch size {batch_size} is not positive", "use a 'batch_size' of 1 or more", "batch_size")
     if workers < 1:
-        raise UserError(f"{workers} workers is not positive", "use 'workers' of 1 or more", "workers")
+        raise UserError(f"{workers} workers is not positive", "use a 'workers' count of 1 or more", "workers")
     batches = ((images[start:start + batch_size], labels[start:start + batch_size])
                for start in range(0, len(images), batch_size))
     workers = min(workers, -(-len(images) // batch_size))
