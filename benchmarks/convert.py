@@ -1,14 +1,15 @@
 """Convert throughput (issue 14): the whole command from process start, today's path against the new one.
 
     python benchmarks/convert.py [--model NAME] [--dataset mnist-all] [--batch-size 1024] [--memory-repeat 10]
-        [--skip-memory] [--skip-bf16]
+        [--today-tree DIR] [--skip-memory] [--skip-bf16]
 
 In this one process, on this machine, side by side:
 
 1. the fp32 matrix-product rate of ``torch.mm`` on 2048x2048 matrices (all cores);
 2. ``today``: a fresh Python process converts the dataset the way the code did before issue 14
    (one process, torch's own threads, every segment rendered to decide its pen lift) and writes
-   the handwriting file; ``new``: a fresh process runs ``mnist-handwriting convert`` (peak bounds,
+   the handwriting file; with ``--today-tree DIR`` (e.g. ``git archive 85bfa9c | tar -x -C DIR``)
+   it is that tree's own ``mnist-handwriting convert``; ``new``: a fresh process runs ``mnist-handwriting convert`` (peak bounds,
    one worker per core, streamed to the file). Seconds from process start to exit, digits/s, the
    ratio, whether the points agree, and the new path's share of the matrix-product rate by the
    model's matrix-product FLOPs per digit (counted from its weight shapes);
@@ -103,14 +104,17 @@ def run_stream(args) -> None:
 
 def child(mode: str, args, out: Path, *extra: str) -> tuple[float, str]:
     """Run one path in a fresh Python process: (seconds from start to exit, its stdout)."""
-    if mode == "new":
+    env = dict(os.environ)
+    if mode == "new" or (mode == "today" and args.today_tree):
         command = [sys.executable, "-c", CLI, "convert", "--dataset", args.dataset, "--out", str(out),
                    "--batch-size", str(args.batch_size)] + (["--model", args.model] if args.model else [])
+        if mode == "today":
+            env["PYTHONPATH"] = str(Path(args.today_tree).resolve())
     else:
         command = [sys.executable, __file__, "--child", mode, "--out", str(out), "--dataset", args.dataset,
                    "--batch-size", str(args.batch_size), *extra] + (["--model", args.model] if args.model else [])
     start = time.perf_counter()
-    result = subprocess.run(command, capture_output=True, text=True)
+    result = subprocess.run(command, capture_output=True, text=True, env=env)
     seconds = time.perf_counter() - start
     if result.returncode:
         sys.exit(f"{mode} failed: {result.stderr.strip().splitlines()[-1] if result.stderr.strip() else result.returncode}")
@@ -141,6 +145,7 @@ def main() -> None:
     parser.add_argument("--dataset", default="mnist-all")
     parser.add_argument("--batch-size", type=int, default=1024)
     parser.add_argument("--memory-repeat", type=int, default=10)
+    parser.add_argument("--today-tree", help="a checkout of the code before issue 14, run as today's path")
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--skip-bf16", action="store_true")
     parser.add_argument("--child", choices=("today", "stream"), help=argparse.SUPPRESS)

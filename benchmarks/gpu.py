@@ -28,7 +28,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import describe_device, print_machine  # noqa: E402
-from train_step import synthetic  # noqa: E402
+from train_step import iteration, synthetic  # noqa: E402
 
 from mnist_handwriting.convert import convert_images, load_converter  # noqa: E402
 from mnist_handwriting.data.preprocess import prepare_inputs  # noqa: E402
@@ -77,7 +77,8 @@ def best_ms(step, device: torch.device, warmup: int, repeats: int) -> tuple[floa
     return first, 1000 * min(times)
 
 
-def iteration(name: str, batch: int, device: torch.device, compile_backend: str | None, paired_batch: int | None = None):
+def preset_iteration(name: str, batch: int, device: torch.device, compile_backend: str | None,
+                     paired_batch: int | None = None):
     """One training iteration of preset ``name`` at ``batch`` on synthetic digits, as a callable
     (``paired_batch``: paired human digits per paired step instead of the configuration's)."""
     config = preset(name)
@@ -93,14 +94,7 @@ def iteration(name: str, batch: int, device: torch.device, compile_backend: str 
         count = paired_batch or config.paired.batch
         paired_images, paired_labels, paired_targets = synthetic(count, config.model.points, device)
         paired = PairedHuman(paired_images, paired_labels, paired_targets, torch.ones_like(paired_labels))
-
-    def step():
-        trainer.reconstruction_step(images, labels)
-        if human is not None:
-            trainer.human_step(human)
-        if paired is not None:
-            trainer.paired_step(paired)
-    return step, config
+    return iteration(trainer, images, labels, human, paired), config
 
 
 def schedule(config, batch: int, ms: float) -> str:
@@ -155,8 +149,8 @@ def main() -> None:
                     continue
                 reset_peak(device)
                 try:
-                    step, config = iteration(name, batch, device, backend if mode == "compiled" else None,
-                                             batch if args.quick else None)
+                    step, config = preset_iteration(name, batch, device, backend if mode == "compiled" else None,
+                                                    batch if args.quick else None)
                     first, ms = best_ms(step, device, warmup, repeats)
                 except Exception as error:   # one failed cell (e.g. a compiler missing) must not hide the others
                     message = str(error).strip().splitlines()[0][:90] if str(error).strip() else type(error).__name__
