@@ -111,10 +111,12 @@ def child(mode: str, args, out: Path, *extra: str) -> tuple[float, str]:
         if mode == "today":
             env["PYTHONPATH"] = str(Path(args.today_tree).resolve())
     else:
-        command = [sys.executable, __file__, "--child", mode, "--out", str(out), "--dataset", args.dataset,
+        command = [sys.executable, str(Path(__file__).resolve()), "--child", mode, "--out", str(out), "--dataset", args.dataset,
                    "--batch-size", str(args.batch_size), *extra] + (["--model", args.model] if args.model else [])
     start = time.perf_counter()
-    result = subprocess.run(command, capture_output=True, text=True, env=env)
+    # Run from the output's folder: with `-c`, the current folder comes first on sys.path and would
+    # shadow a --today-tree on PYTHONPATH with this checkout's package.
+    result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=out.parent)
     seconds = time.perf_counter() - start
     if result.returncode:
         sys.exit(f"{mode} failed: {result.stderr.strip().splitlines()[-1] if result.stderr.strip() else result.returncode}")
