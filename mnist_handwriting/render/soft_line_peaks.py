@@ -88,8 +88,7 @@ def decided(points: torch.Tensor, size: int, threshold: float) -> tuple[torch.Te
     """
     lower, upper = peak_bounds(points, size)
     drawn = lower >= threshold * (1 + MARGIN)
-    starts, ends, softness = segment_ends(points)
-    valid = torch.isfinite(points).all(-1)
-    valid = valid[:, :-1] & valid[:, 1:] & (softness >= 0)
+    finite = torch.isfinite(points).all(-1)
+    valid = finite[:, :-1] & finite[:, 1:] & (points[:, :-1, 2] >= 0)   # where the upper bound holds
     lifted = (upper < threshold * (1 - MARGIN)) & valid
     return drawn, ~(drawn | lifted)
