@@ -134,12 +134,14 @@ def test_the_stored_command_reproduces_a_run_and_a_resume():
 
 # Every preset's values that differ from TrainConfig() as they were before the settings were
 # grouped (flat keys), computed from the flat TrainConfig of 85b1e73.
+AUTHOR = {"model.feedback": "raw", "model.init": "tensorflow", "reshuffle": False}
+"""What the 3x512 note configurations share since 85bfa9c: trained as the note's author did."""
 FLAT_PRESETS = {
-    "note-learned-line": {"model.rasteriser": "learned-line"},
-    "note-soft-line": {"model.third_activation": "exp"},
-    "note-dropout": {"model.dropout": 0.3, "model.third_activation": "exp"},
-    "note-max": {"model.compositing": "max", "model.third_activation": "exp"},
-    "note-aux-losses": {"aux_angle": 0.01, "aux_distance": 0.01, "model.third_activation": "exp"},
+    "note-learned-line": {"model.rasteriser": "learned-line", **AUTHOR},
+    "note-soft-line": {"model.third_activation": "exp", **AUTHOR},
+    "note-dropout": {"model.dropout": 0.3, "model.third_activation": "exp", **AUTHOR},
+    "note-max": {"model.compositing": "max", "model.third_activation": "exp", **AUTHOR},
+    "note-aux-losses": {"aux_angle": 0.01, "aux_distance": 0.01, "model.third_activation": "exp", **AUTHOR},
     "note-ensemble": {"aux_angle": 0.01, "aux_distance": 0.01, "model.hidden": 64, "model.kind": "ensemble",
                       "model.third_activation": "exp"},
     "note-best": {"aux_angle": 0.01, "aux_distance": 0.01, "human_every": 1, "human_pretrain_steps": 100,
