@@ -1,7 +1,7 @@
 """Convert throughput (issue 14): the whole command from process start, today's path against the new one.
 
     python benchmarks/convert.py [--model NAME] [--dataset mnist-all] [--batch-size 1024] [--memory-repeat 10]
-        [--today-tree DIR] [--skip-memory] [--skip-bf16]
+        [--today-tree DIR] [--skip-memory] [--skip-bf16] [--bf16-digits 4096]
 
 In this one process, on this machine, side by side:
 
@@ -150,6 +150,7 @@ def main() -> None:
     parser.add_argument("--today-tree", help="a checkout of the code before issue 14, run as today's path")
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--skip-bf16", action="store_true")
+    parser.add_argument("--bf16-digits", type=int, default=4096, help="digits of the bf16 comparison")
     parser.add_argument("--child", choices=("today", "stream"), help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -190,7 +191,7 @@ def main() -> None:
                       f"({int(digits) / took:,.0f} digits/s)")
     if not args.skip_bf16:
         print("bf16 autocast on the CPU (this process, torch's threads):")
-        compare_bf16(model, images[:4096], labels[:4096], args.batch_size)
+        compare_bf16(model, images[:args.bf16_digits], labels[:args.bf16_digits], args.batch_size)
 
 
 if __name__ == "__main__":
