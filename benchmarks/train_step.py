@@ -47,18 +47,24 @@ def sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def time_steps(trainer: Trainer, images, labels, repeats: int, human: HumanSamples | None = None,
-               paired: PairedHuman | None = None) -> float:
-    """Best-of-``repeats`` milliseconds of one reconstruction step, plus the interleaved human or paired step.
-
-    The minimum, not the median: on a shared machine other processes only ever add time.
-    """
+def iteration(trainer: Trainer, images, labels, human: HumanSamples | None = None, paired: PairedHuman | None = None):
+    """One training iteration as a callable: a reconstruction step, then the interleaved human or paired step."""
     def step():
         trainer.reconstruction_step(images, labels)
         if human is not None:
             trainer.human_step(human)
         if paired is not None:
             trainer.paired_step(paired)
+    return step
+
+
+def time_steps(trainer: Trainer, images, labels, repeats: int, human: HumanSamples | None = None,
+               paired: PairedHuman | None = None) -> float:
+    """Best-of-``repeats`` milliseconds of one reconstruction step, plus the interleaved human or paired step.
+
+    The minimum, not the median: on a shared machine other processes only ever add time.
+    """
+    step = iteration(trainer, images, labels, human, paired)
     for _ in range(3):
         step()
     times = []

@@ -17,12 +17,13 @@ import struct
 import tokenize
 import zipfile
 import zlib
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 
 from .errors import UserError
-from .paths import require_file, save_npz
+from .paths import atomic_write, require_file, save_npz
 from .strokes import PIXELS
 
 
@@ -243,6 +244,33 @@ def save_handwriting_file(path: str | os.PathLike, points: np.ndarray, labels: n
     points = check_points(points, str(path))
     labels = check_labels(labels, len(points), str(path))
     save_npz(path, points=points, labels=labels)
+
+
+def save_handwriting_batches(path: str | os.PathLike, batches: Iterable[np.ndarray], labels: np.ndarray,
+                             length: int) -> int:
+    """Write a handwriting file from ``batches`` of ``points: (b, length, 3)`` as they come; return the digit count.
+
+    The same file as :func:`save_handwriting_file` (compressed ``.npz``, atomic), but the points
+    are never all in memory: each batch is checked and appended to the archive's ``points.npy``.
+    """
+    labels = check_labels(labels, len(labels), str(path))
+    written = 0
+    with atomic_write(path) as temp, zipfile.ZipFile(temp, "w", zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("points.npy", "w", force_zip64=True) as member:
+            header = {"descr": np.lib.format.dtype_to_descr(np.dtype("<f4")), "fortran_order": False,
+                      "shape": (len(labels), length, 3)}
+            np.lib.format.write_array_header_2_0(member, header)
+            for points in batches:
+                points = check_points(points, str(path))
+                if points.shape[1] != length or written + len(points) > len(labels):
+                    raise ValueError(f"batch of shape {points.shape} does not fit ({len(labels)}, {length}, 3)")
+                member.write(np.ascontiguousarray(points, "<f4").tobytes())
+                written += len(points)
+            if written != len(labels):
+                raise ValueError(f"{written} digits written for {len(labels)} labels")
+        with archive.open("labels.npy", "w", force_zip64=True) as member:
+            np.lib.format.write_array(member, labels)
+    return written
 
 
 def output_suffix(path: str | os.PathLike, allowed: tuple[str, ...]) -> str:

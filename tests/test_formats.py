@@ -95,3 +95,21 @@ def test_atomic_write_leaves_nothing_when_interrupted(tmp_path):
             temp.write_bytes(b"half")
             raise KeyboardInterrupt
     assert list(tmp_path.iterdir()) == []
+
+
+def test_handwriting_batches_write_the_same_file_and_nothing_on_a_short_stream(tmp_path):
+    points = np.zeros((5, 4, 3), np.float32)
+    points[..., 0] = np.arange(5)[:, None] / 10
+    points[:, -1, 2] = 1
+    labels = np.arange(5)
+    assert formats.save_handwriting_batches(tmp_path / "h.npz", [points[:2], points[2:]], labels, 4) == 5
+    read, read_labels = formats.load_handwriting_file(tmp_path / "h.npz")
+    np.testing.assert_array_equal(read, points)
+    np.testing.assert_array_equal(read_labels, labels)
+    with pytest.raises(ValueError, match="2 digits written for 5 labels"):
+        formats.save_handwriting_batches(tmp_path / "short.npz", [points[:2]], labels, 4)
+    bad = points[:2].copy()
+    bad[0, 0, 2] = 0.5
+    with pytest.raises(UserError, match="pen_up must be 0 or 1"):
+        formats.save_handwriting_batches(tmp_path / "bad.npz", [bad], labels, 4)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["h.npz"]

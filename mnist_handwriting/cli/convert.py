@@ -19,23 +19,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_source_options(parser)
     parser.add_argument("--out", required=True, metavar="OUT.npz", help="handwriting file to write")
     add_batch_option(parser)
+    parser.add_argument("--workers", type=int,
+                        help="worker processes converting batches (default: one per core on a CPU, 1 on CUDA)")
     add_model_options(parser)
     add_data_options(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> None:
-    from ..convert import convert_images, load_converter
-    from ..formats import save_handwriting_file
+    from ..convert import convert_to_file, default_workers, load_converter
 
     out = output_path(args.out)
     if out.suffix != ".npz":
         raise UserError(f"output {out} is not a .npz file", "name the handwriting file OUT.npz; use `export` for other formats")
     images, labels = source_images(args)
-    converter = load_converter(converter_spec(args), torch_device(args.device), trace_points(args))
+    device = torch_device(args.device)
+    converter = load_converter(converter_spec(args), device, trace_points(args))
+    workers = default_workers(device) if args.workers is None else args.workers
     started = time.perf_counter()
-    points = convert_images(converter, images, labels, args.batch_size)
-    save_handwriting_file(out, points, labels)
+    count = convert_to_file(converter, images, labels, out, args.batch_size, workers=workers)
     seconds = time.perf_counter() - started
-    print(f"wrote {out}: {len(points)} digits x {points.shape[1]} points with {converter.name} "
-          f"({len(points) / max(seconds, 1e-9):,.0f} digits/s)")
+    print(f"wrote {out}: {count} digits x {converter.count} points with {converter.name} "
+          f"({count / max(seconds, 1e-9):,.0f} digits/s)")

@@ -73,8 +73,8 @@ class DigitEnsemble(PointModel):
             init_lstm_(weight, torch.empty(4 * hidden), hidden, init, rows[k])
         init_projection_(self.projection, hidden, init)
 
-    def forward(self, images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        """``images: (B, 28, 28)`` in [0, 1], ``labels: (B,)`` -> ``raw: (B, T, 3)``."""
+    def forward(self, images: torch.Tensor, labels: torch.Tensor, fast: bool = False) -> torch.Tensor:
+        """``images: (B, 28, 28)`` in [0, 1], ``labels: (B,)`` -> ``raw: (B, T, 3)``; ``fast``: see :func:`unroll`."""
         check_inputs(images, labels, self.projection.dtype)
         config = self.config
         slot, group = class_slots(labels)
@@ -91,7 +91,7 @@ class DigitEnsemble(PointModel):
 
         raw = unroll(config, lambda width: images.new_zeros(CLASSES, group, width), gates,
                      lambda out: torch.bmm(out, self.projection),
-                     lambda x: nn.functional.dropout(x, config.dropout, self.training))
+                     lambda x: nn.functional.dropout(x, config.dropout, self.training), fast)
         return raw.view(CLASSES * group, config.points, 3)[slot]
 
     def masked_forward(self, images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:

@@ -53,8 +53,8 @@ class MaskedLSTM(PointModel):
                 init_lstm_(self.label[k - 1], self.bias[k], hidden, init, rows[k])
         init_projection_(self.projection, hidden, init)
 
-    def forward(self, images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        """``images: (B, 28, 28)`` in [0, 1], ``labels: (B,)`` -> ``raw: (B, T, 3)``."""
+    def forward(self, images: torch.Tensor, labels: torch.Tensor, fast: bool = False) -> torch.Tensor:
+        """``images: (B, 28, 28)`` in [0, 1], ``labels: (B,)`` -> ``raw: (B, T, 3)``; ``fast``: see :func:`unroll`."""
         check_inputs(images, labels, self.projection.dtype)
         config = self.config
         hidden, per_class = config.hidden, config.hidden // CLASSES
@@ -81,4 +81,4 @@ class MaskedLSTM(PointModel):
 
         return unroll(config, lambda width: images.new_zeros(len(images), width), gates,
                       lambda out: out @ self.projection,
-                      lambda x: nn.functional.dropout(x.gather(1, units), config.dropout, self.training))
+                      lambda x: nn.functional.dropout(x.gather(1, units), config.dropout, self.training), fast)

@@ -18,6 +18,21 @@ def check_points(points: torch.Tensor) -> None:
         raise ValueError(f"points must be a floating-point tensor, got {points.dtype}")
 
 
+SLOPE_EPS = 1e-6
+"""Smallest |run| divided by when the soft line (:mod:`.soft_lines`) meets the grid lines. The note adds 1e-8 to the
+direction, which is infinite for a run of exactly -1e-8; we clamp the magnitude and keep the
+sign, so a vertical segment's column intersections land ~1e6 units away (the sigmoids
+saturate to exactly 0 with a zero, not NaN, gradient) and the other family of grid lines
+draws it."""
+
+
+def safe_slope(rise: torch.Tensor, run: torch.Tensor) -> torch.Tensor:
+    """``rise / run`` with ``|run|`` clamped to at least :data:`SLOPE_EPS` (sign kept, 0 -> +)."""
+    floor = torch.full_like(run, SLOPE_EPS)
+    run = torch.where(run.abs() >= SLOPE_EPS, run, torch.where(run < 0, -floor, floor))
+    return rise / run
+
+
 def pixel_edges(size: int, like: torch.Tensor) -> torch.Tensor:
     """The ``size + 1`` pixel boundaries ``(size + 1,)`` = 0, 1/size, ..., 1 (dtype/device of ``like``)."""
     return torch.arange(size + 1, dtype=like.dtype, device=like.device) / size

@@ -20,21 +20,11 @@ from __future__ import annotations
 import torch
 
 from .base import Rasteriser
-from .geometry import check_points, pixel_centres, pixel_edges, segment_ends
+from .geometry import check_points, pixel_centres, pixel_edges, safe_slope, segment_ends
+from .soft_line_peaks import decided
 
-SLOPE_EPS = 1e-6
-"""Smallest |run| divided by when intersecting with grid lines. The note adds 1e-8 to the
-direction, which is infinite for a run of exactly -1e-8; we clamp the magnitude and keep the
-sign, so a vertical segment's column intersections land ~1e6 units away (the sigmoids
-saturate to exactly 0 with a zero, not NaN, gradient) and the other family of grid lines
-draws it."""
-
-
-def _safe_slope(rise: torch.Tensor, run: torch.Tensor) -> torch.Tensor:
-    """``rise / run`` with ``|run|`` clamped to at least :data:`SLOPE_EPS` (sign kept, 0 -> +)."""
-    floor = torch.full_like(run, SLOPE_EPS)
-    run = torch.where(run.abs() >= SLOPE_EPS, run, torch.where(run < 0, -floor, floor))
-    return rise / run
+SEGMENT_CHUNK = 1024
+"""Undecided segments :meth:`SoftLineRasteriser.drawn` renders at a time."""
 
 
 def _between_edges(crossing: torch.Tensor, edges: torch.Tensor, softness: torch.Tensor) -> torch.Tensor:
@@ -59,9 +49,9 @@ def soft_line_segments(points: torch.Tensor, size: int) -> torch.Tensor:
     x1, y1 = starts[..., 0:1], starts[..., 1:2]
     dx, dy = (ends - starts).unbind(-1)
     # y where the line crosses each column's centre line: (B, K, size) indexed by column.
-    column_y = (centres - x1) * _safe_slope(dy, dx)[..., None] + y1
+    column_y = (centres - x1) * safe_slope(dy, dx)[..., None] + y1
     # x where it crosses each row's centre line: (B, K, size) indexed by row.
-    row_x = (centres - y1) * _safe_slope(dx, dy)[..., None] + x1
+    row_x = (centres - y1) * safe_slope(dx, dy)[..., None] + x1
     vertical = _between_edges(column_y, edges, softness)                     # [row, column]
     horizontal = _between_edges(row_x, edges, softness).transpose(-1, -2)   # [row, column]
     on_line = torch.maximum(vertical, horizontal)
@@ -85,3 +75,14 @@ class SoftLineRasteriser(Rasteriser):
     def segments(self, points: torch.Tensor) -> torch.Tensor:
         """``points: (B, T, 3)`` -> ``segments: (B, T - 1, size, size)``."""
         return soft_line_segments(points, self.size)
+
+    def drawn(self, points: torch.Tensor, threshold: float) -> torch.Tensor:
+        """``points: (B, T, 3)`` -> ``(B, T - 1)`` bool, the rendered decision of :class:`Rasteriser`, from the
+        closed-form peak bounds (:mod:`.soft_line_peaks`); only segments they leave undecided are rendered."""
+        check_points(points)
+        drawn, undecided = decided(points, self.size, threshold)
+        if undecided.any():
+            batch, index = undecided.nonzero(as_tuple=True)
+            pairs = torch.stack([points[batch, index], points[batch, index + 1]], dim=1)   # (n, 2, 3)
+            drawn[batch, index] = ~(self.peaks(pairs, SEGMENT_CHUNK)[:, 0] < threshold)
+        return drawn

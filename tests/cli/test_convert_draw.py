@@ -60,6 +60,7 @@ def test_convert_with_the_tracer_thins_raw_images(capsys, tmp_path, images_file)
     (["--images", "IN", "--model", "no-such-model"], "no-such-model"),
     (["--images", "IN", "--method", "trace", "--model", "note-best"], "--model and --method trace were both given"),
     (["--images", "IN", "--batch-size", "0"], "batch size 0 is not positive"),
+    (["--images", "IN", "--workers", "0"], "use a --workers count of 1 or more"),
     (["--images", "IN", "--device", "cuda:7"], "device"),
 ])
 def test_convert_bad_input_is_one_line_and_no_output(capsys, tmp_path, images_file, argv, message):

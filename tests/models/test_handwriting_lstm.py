@@ -8,7 +8,7 @@ import torch
 from mnist_handwriting.errors import UserError
 from mnist_handwriting.models import HandwritingLSTM, ModelConfig, build_model, pen_up_flags
 from mnist_handwriting.models.handwriting_lstm import absorb_dots, blur
-from mnist_handwriting.models.handwriting_lstm import lstm_update
+from mnist_handwriting.models.handwriting_lstm import fast_lstm_update, lstm_update
 from mnist_handwriting.render import make_rasteriser
 
 
@@ -212,3 +212,22 @@ def test_the_rasteriser_is_built_once_and_kept_out_of_the_weights():
     assert model.rasteriser() is first
     assert not any(name.startswith("_rasteriser") for name in model.state_dict())
     assert type(first).__name__ == "SoftLineRasteriser"
+
+
+def test_fast_lstm_update_is_the_same_update():
+    generator = torch.Generator().manual_seed(0)
+    gates = torch.randn(6, 40, generator=generator, dtype=torch.float64) * 4
+    cell = torch.randn(6, 10, generator=generator, dtype=torch.float64)
+    out, new = lstm_update(gates, cell)
+    fast_out, fast_new = fast_lstm_update(gates.clone(), cell)
+    torch.testing.assert_close(fast_out, out, rtol=0, atol=1e-12)
+    torch.testing.assert_close(fast_new, new, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["lstm", "ensemble", "masked"])
+def test_fast_forward_equals_forward_within_float_rounding(kind):
+    torch.manual_seed(0)
+    model = build_model(ModelConfig(kind=kind, hidden=20, layers=3, points=6, third_activation="exp"))
+    images, labels = torch.rand(12, 28, 28), torch.arange(12) % 10
+    with torch.no_grad():
+        torch.testing.assert_close(model(images, labels, fast=True), model(images, labels), rtol=1e-5, atol=1e-6)
