@@ -9,7 +9,8 @@ from mnist_handwriting.errors import UserError
 from mnist_handwriting.formats import load_handwriting_file
 
 TODAY = Path(__file__).parent / "data" / "convert-points-85bfa9c.npz"
-"""Points of the shipped models on the 100 example digits, written by the convert path before issue 14 (one thread)."""
+"""Points of the shipped models on the 100 example digits, written by the convert path before issue 14 (one thread;
+note-best's again with that path, at 1236fe8, when it became the masked model of issue 12)."""
 
 
 class RecordingConverter:
