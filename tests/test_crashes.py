@@ -99,7 +99,7 @@ def test_export_killed_while_writing_leaves_no_output(old_output, format, name):
 
 
 TRAIN = ["train", "--config", "note-best", "--subset", "64", "--epochs", "2", "--seed", "3", "--no-tensorboard",
-         "--set", "model.hidden=8", "--set", "model.points=8", "--set", "batch_size=16", "--set", "eval_digits=16",
+         "--set", "model.hidden=10", "--set", "model.points=8", "--set", "batch_size=16", "--set", "eval_digits=16",
          "--set", "human_pretrain_steps=2", "--set", "human_every=2", "--set", "log_every=2"]
 
 
