@@ -15,6 +15,7 @@ Bad input: one line, exit 2.
 from __future__ import annotations
 
 import argparse
+import copy
 import sys
 
 import numpy as np
@@ -44,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     dtype = getattr(torch, args.dtype)
-    stored = load_model(args.source)
+    stored = copy.deepcopy(original)
     with torch.no_grad():
         for parameter in stored.parameters():
             parameter.copy_(as_stored(parameter, dtype))
