@@ -1,4 +1,4 @@
-"""The shipped models convert bit-for-bit the same points as before the consolidation (issue 13).
+"""The shipped models convert the same points as before the consolidation (issue 13), within float rounding.
 
 ``tests/data/shipped-models-939720e.npz`` was written at commit 939720e, before the weights
 files were rewritten into one metadata scheme: ten digits of ``examples/mnist-100.npz``
@@ -6,7 +6,9 @@ files were rewritten into one metadata scheme: ten digits of ``examples/mnist-10
 the classifier's probabilities and eight held-out segments drawn by the learned line model.
 Rewriting a weights file may change its metadata, never a weight; ``note-best``'s entries were
 made again when it became the repository's masked model (issue 12; shipped as int8).
-Reconstructions stay bit-for-bit; the converted points match within float rounding and their pen flags exactly,
+Reconstructions match within 1e-5 (bit-for-bit on the processor that wrote the file; an AMD EPYC
+with AVX-512 kernels differed by up to 2.1e-6 on 2026-12-02; the classifier's probabilities and the line
+model's images by 1.2e-7, one float32 rounding, and are held to 1e-6), the converted points too and their pen flags exactly,
 because conversion (``draw``) evaluates the LSTM's tanh as ``2 sigmoid(2z) - 1`` since issue 14
 (``fast_lstm_update``: 1.3-1.7x the forward pass, points move < 1e-5 px). The reference was made
 with one thread; the test runs with one too, as the classifier's convolutions sum in a
@@ -48,16 +50,16 @@ def test_shipped_model_draws_the_stored_points_and_reconstructions(reference, na
     points = convert_images(converter, reference["thinned"], reference["labels"], progress=False)
     np.testing.assert_array_equal(points[..., 2], reference[name][..., 2])
     np.testing.assert_allclose(points[..., :2], reference[name][..., :2], rtol=0, atol=1e-5)
-    np.testing.assert_array_equal(converter.reconstruct(reference["thinned"], reference["labels"]),
-                                  reference[name + "-reconstruction"])
+    np.testing.assert_allclose(converter.reconstruct(reference["thinned"], reference["labels"]),
+                               reference[name + "-reconstruction"], rtol=0, atol=1e-5)
 
 
 def test_shipped_classifier_gives_the_stored_probabilities(reference):
     _, probabilities = predict(load_classifier(), reference["thinned"])
-    np.testing.assert_array_equal(probabilities, reference["classifier-probabilities"])
+    np.testing.assert_allclose(probabilities, reference["classifier-probabilities"], rtol=0, atol=1e-6)
 
 
 def test_shipped_line_model_draws_the_stored_segments(reference):
     with torch.no_grad():
         drawn = load_line_model()(torch.from_numpy(reference["learned-line-segments"])).numpy()
-    np.testing.assert_array_equal(drawn, reference["learned-line-images"])
+    np.testing.assert_allclose(drawn, reference["learned-line-images"], rtol=0, atol=1e-6)

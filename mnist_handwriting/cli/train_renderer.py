@@ -23,6 +23,9 @@ def register(subparsers) -> None:
     parser.add_argument("--pen", choices=("binary", "soft"), default="binary",
                         help="pen values to train on: binary (the note's 0 and 1, default) or soft (also values in "
                              "between, ink scaled by 1 - pen: needed to train note-learned-line from scratch)")
+    parser.add_argument("--pen-gate", action="store_true",
+                        help="multiply the drawn line by 1 - pen, so lifted segments draw exactly nothing (not in "
+                             "the note; without it, soft-pen training leaks ink from pen-up segments)")
     parser.add_argument("--max-minutes", type=float,
                         help="stop after this much training wall time; the JSON records the images seen")
     parser.add_argument("--batch-size", type=int, default=64, help="segments per step (default: 64)")
@@ -64,10 +67,10 @@ def run(args: argparse.Namespace) -> None:
     max_seconds = args.max_minutes * 60 if args.max_minutes is not None else None
     model, metrics = train_line_model(args.images, args.batch_size, args.lr, device, args.seed,
                                       max_seconds=max_seconds, held_out=args.held_out, loss=args.loss,
-                                      pen=args.pen)
+                                      pen=args.pen, pen_gate=args.pen_gate)
     dtype = torch.float32 if args.float32 else torch.float16
     weights = out / f"{WEIGHTS_NAME}.safetensors"
-    config = {"images": args.images, "max_minutes": args.max_minutes, "loss": args.loss, "pen": args.pen,
+    config = {"images": args.images, "max_minutes": args.max_minutes, "loss": args.loss, "pen": args.pen, "pen_gate": args.pen_gate,
               "batch_size": args.batch_size, "lr": args.lr, "seed": args.seed, "held_out": args.held_out,
               "device": str(device), "storage_dtype": str(dtype).removeprefix("torch."), "rank": args.rank}
     description = {"config": config, "command": shlex.join(["mnist-handwriting", *sys.argv[1:]]),
@@ -84,4 +87,5 @@ def run(args: argparse.Namespace) -> None:
     held = metrics["held_out_as_stored"]
     print(f"wrote {weights} ({metrics['weights_bytes'] / 1e6:.1f} MB), {out / (WEIGHTS_NAME + '.json')}, {figure}")
     print(f"held-out: MSE {held['mse']:.5f}, IoU {held['iou_pen_down']:.3f}, peak ink at pen value 0.5 "
-          f"{held['ink_at_half_pen']:.3f} over {held['segments']} segments")
+          f"{held['ink_at_half_pen']:.3f}, pen-up segments with ink >= 0.05 {held['pen_up_leak_share']:.1%} over "
+          f"{held['segments']} segments")

@@ -2,7 +2,9 @@
 
 ``LineModel`` maps ``(x1, y1, e1, x2, y2, e2): (B, 6)`` to a 28x28 image of the 1-pixel
 line from (x1, y1) to (x2, y2), blank when ``e1 = 1`` (pen lifted at the first point);
-``e2`` is an input but never changes the target (note, "Drawing lines"). It is trained on
+``e2`` is an input but never changes the target (note, "Drawing lines"). With ``pen_gate``
+(our addition, recorded in the weights' config) the image is multiplied by ``1 - e1``, so a
+lifted pen draws exactly nothing and a half-lifted one half the ink. It is trained on
 random segments drawn exactly on the fly (:mod:`mnist_handwriting.train.line_model`), then
 frozen inside :class:`LearnedLineRasteriser`.
 """
@@ -34,13 +36,15 @@ class LineModel(nn.Module):
     """The note's renderer: dense 784 (ELU), dense 784*8 (ELU), reshape to 8x28x28,
     5x5 conv to 16 channels (ELU), 3x3 conv to 1 channel (sigmoid).
 
-    ``segments: (B, 6)`` -> ``images: (B, 28, 28)`` in [0, 1].
+    ``segments: (B, 6)`` -> ``images: (B, 28, 28)`` in [0, 1]. ``pen_gate``: multiply the
+    image by ``1 - e1`` (clipped to [0, 1]): no ink from lifted segments by construction.
     """
 
     channels = 8
 
-    def __init__(self):
+    def __init__(self, pen_gate: bool = False):
         super().__init__()
+        self.pen_gate = pen_gate
         self.d1 = nn.Linear(6, PIXELS * PIXELS)
         self.d2 = nn.Linear(PIXELS * PIXELS, PIXELS * PIXELS * self.channels)
         self.c1 = nn.Conv2d(self.channels, 16, kernel_size=5, padding=2)
@@ -49,7 +53,10 @@ class LineModel(nn.Module):
     def forward(self, segments: torch.Tensor) -> torch.Tensor:
         hidden = F.elu(self.d2(F.elu(self.d1(segments))))
         hidden = F.elu(self.c1(hidden.view(-1, self.channels, PIXELS, PIXELS)))
-        return torch.sigmoid(self.c2(hidden)).squeeze(1)
+        images = torch.sigmoid(self.c2(hidden)).squeeze(1)
+        if self.pen_gate:
+            images = images * (1 - segments[:, 2]).clamp(0, 1)[:, None, None]
+        return images
 
 
 def _unfactor(tensors: dict[str, torch.Tensor], path: Path) -> None:
@@ -67,12 +74,17 @@ def load_line_model(path: str | os.PathLike | None = None, device: torch.device 
     """Strictly load a :class:`LineModel` (float32, eval mode, frozen) from safetensors.
 
     Default: the shipped ``weights/learned-line.safetensors``. A factored dense weight is
-    multiplied back (:func:`mnist_handwriting.train.line_model.save_line_model`). Missing, extra or misshapen keys, non-finite values or an unreadable file raise ``UserError`` naming the file.
+    multiplied back (:func:`mnist_handwriting.train.line_model.save_line_model`); ``config.pen_gate``
+    (absent: off, as the files written before it) sets :attr:`LineModel.pen_gate`. Missing, extra
+    or misshapen keys, non-finite values or an unreadable file raise ``UserError`` naming the file.
     """
     path = Path(path or WEIGHTS_DIR / f"{WEIGHTS_NAME}.safetensors")
-    tensors, _ = read_weights(path, KIND, FIX)
+    tensors, description = read_weights(path, KIND, FIX)
     _unfactor(tensors, path)
-    model = build_checked(LineModel, tensors, path, "line model weights", FIX)
+    pen_gate = description.get("config", {}).get("pen_gate", False)
+    if not isinstance(pen_gate, bool):
+        raise UserError(f"line model weights {path}: config.pen_gate must be true or false, got {pen_gate!r}", FIX)
+    model = build_checked(lambda: LineModel(pen_gate), tensors, path, "line model weights", FIX)
     return model.to(device).eval().requires_grad_(False)
 
 

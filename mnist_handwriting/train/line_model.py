@@ -27,6 +27,8 @@ PEN_UP_PROBABILITY = 0.2
 SOFT_PEN_FRACTION = 0.4
 """With ``pen="soft"``: the fraction of pen values drawn uniformly from (0, 1) instead of 0 or 1."""
 PEN_MODES = ("binary", "soft")
+LEAK_INK = 0.05
+"""Peak ink at which a pen-up segment counts as drawn (the level ``pen_up_flags`` uses)."""
 LOSSES = {"mse": F.mse_loss, "bce": F.binary_cross_entropy}
 
 
@@ -57,8 +59,8 @@ def exact_segment_images(segments: torch.Tensor) -> torch.Tensor:
 
 def evaluate_line_model(model: LineModel, segments: torch.Tensor) -> dict[str, float]:
     """MSE against exact lines over ``segments: (N, 6)``, and IoU of the image thresholded
-    at 0.5 with the exact line over the pen-down ones (its mean, and the largest ink of the
-    pen-up ones), and the mean peak ink of the pen-down ones redrawn with ``e1 = 0.5``
+    at 0.5 with the exact line over the pen-down ones (its mean; of the pen-up ones the largest
+    ink and the share peaking at :data:`LEAK_INK` or more), and the mean peak ink of the pen-down ones redrawn with ``e1 = 0.5``
     (0.5 is right with ``pen="soft"``; near 0, a fresh model's pen outputs get no gradient)."""
     device = next(model.parameters()).device
 
@@ -78,6 +80,7 @@ def evaluate_line_model(model: LineModel, segments: torch.Tensor) -> dict[str, f
         "mse": float(((drawn - exact) ** 2).mean()),
         "iou_pen_down": float(iou.mean()),
         "max_ink_pen_up": float(drawn[~down].max()) if (~down).any() else 0.0,
+        "pen_up_leak_share": float((drawn[~down].amax((1, 2)) >= LEAK_INK).float().mean()) if (~down).any() else 0.0,
         "ink_at_half_pen": float(draw(half_pen).amax((1, 2)).mean()) if down.any() else 0.0,
         "segments": len(segments),
     }
@@ -91,7 +94,7 @@ def held_out_segments(count: int = 2000, seed: int = 20171121) -> torch.Tensor:
 def train_line_model(images: int = NOTE_IMAGES, batch_size: int = 64, lr: float = 1e-3,
                      device: torch.device | str = "cpu", seed: int = 0, progress: bool = True,
                      max_seconds: float | None = None, held_out: int = 2000,
-                     loss: str = "mse", pen: str = "binary") -> tuple[LineModel, dict]:
+                     loss: str = "mse", pen: str = "binary", pen_gate: bool = False) -> tuple[LineModel, dict]:
     """Train a :class:`LineModel` with Adam on ``images`` random segments drawn exactly.
 
     ``loss``: ``"mse"`` (the note's) or ``"bce"`` (binary cross-entropy). With MSE the
@@ -100,6 +103,8 @@ def train_line_model(images: int = NOTE_IMAGES, batch_size: int = 64, lr: float 
     that plateau (held-out IoU 0); BCE's gradient p - y does not vanish there.
 
     ``pen``: ``"binary"`` (the note's 0/1 pen values) or ``"soft"`` (:func:`random_segments`).
+    ``pen_gate``: train a :class:`LineModel` whose image is multiplied by ``1 - e1`` (no leak
+    from lifted segments by construction; the note's network has no such factor).
     Segments and targets are generated on the CPU from ``seed`` and moved to ``device``.
     ``max_seconds`` stops early (a wall-time budget); ``images_seen`` records how far it got.
     ``held_out``: size of the fixed evaluation set (:func:`held_out_segments`).
@@ -112,7 +117,7 @@ def train_line_model(images: int = NOTE_IMAGES, batch_size: int = 64, lr: float 
         raise ValueError(f"unknown pen mode {pen!r}; expected one of {PEN_MODES}")
     device = torch.device(device)
     torch.manual_seed(seed)
-    model = LineModel().to(device)
+    model = LineModel(pen_gate).to(device)
     optimiser = torch.optim.Adam(model.parameters(), lr=lr)
     generator = torch.Generator().manual_seed(seed)
     steps = math.ceil(images / batch_size)

@@ -11,8 +11,9 @@ from mnist_handwriting.cli import main
 from mnist_handwriting.errors import UserError
 from mnist_handwriting.render.exact import draw_trajectory
 from mnist_handwriting.render.learned_line import load_line_model
-from mnist_handwriting.train.line_model import (exact_segment_images, random_segments, save_line_model,
-                                                train_line_model)
+from mnist_handwriting.render.learned_line import LineModel
+from mnist_handwriting.train.line_model import (evaluate_line_model, exact_segment_images, random_segments,
+                                                save_line_model, train_line_model)
 from weights_files import metadata
 
 
@@ -73,7 +74,8 @@ def test_factored_storage_round_trip(weights, tmp_path):
 def test_training_runs_and_reports(tmp_path):
     model, metrics = train_line_model(images=48, batch_size=32, progress=False, held_out=50)
     assert metrics["images_seen"] == 48 and np.isfinite(metrics["final_running_loss"])
-    assert set(metrics["held_out"]) == {"mse", "iou_pen_down", "max_ink_pen_up", "ink_at_half_pen", "segments"}
+    assert set(metrics["held_out"]) == {"mse", "iou_pen_down", "max_ink_pen_up", "pen_up_leak_share",
+                                        "ink_at_half_pen", "segments"}
     assert 0 <= metrics["held_out"]["ink_at_half_pen"] <= 1
     assert metrics["held_out"]["segments"] == 50
     _, stopped = train_line_model(images=640, batch_size=32, progress=False, max_seconds=0.0, held_out=10, loss="bce")
@@ -94,3 +96,52 @@ def test_train_renderer_command(tmp_path, capsys):
     load_line_model(tmp_path / "learned-line.safetensors")
     assert main(["train-renderer", *options, "--out", str(tmp_path / "nope")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+class ConstantInk(LineModel):
+    """Draws ``ink`` everywhere whatever the segment (before the pen gate)."""
+
+    def __init__(self, ink: float, pen_gate: bool = False):
+        super().__init__(pen_gate)
+        torch.nn.init.zeros_(self.c2.weight)
+        torch.nn.init.constant_(self.c2.bias, float(np.log(ink / (1 - ink))))
+
+
+def test_pen_gate_scales_the_ink_by_one_minus_the_pen_value():
+    segments = torch.tensor([[0.1, 0.5, 0.0, 0.9, 0.5, 0.0], [0.1, 0.5, 0.25, 0.9, 0.5, 0.0],
+                             [0.1, 0.5, 1.0, 0.9, 0.5, 0.0]])
+    ungated, gated = ConstantInk(0.8)(segments), ConstantInk(0.8, pen_gate=True)(segments)
+    torch.testing.assert_close(ungated, torch.full((3, 28, 28), 0.8))
+    torch.testing.assert_close(gated[:, 0, 0], torch.tensor([0.8, 0.6, 0.0]))
+    segments.requires_grad_()
+    ConstantInk(0.8, pen_gate=True)(segments).sum().backward()
+    torch.testing.assert_close(segments.grad[:, 2], torch.full((3,), -0.8 * 784))
+
+
+def test_leak_share_counts_pen_up_segments_peaking_at_0_05():
+    segments = held_out_segments_with_both_pens()
+    assert evaluate_line_model(ConstantInk(0.06), segments)["pen_up_leak_share"] == 1.0
+    assert evaluate_line_model(ConstantInk(0.04), segments)["pen_up_leak_share"] == 0.0
+    gated = evaluate_line_model(ConstantInk(0.9, pen_gate=True), segments)
+    assert gated["pen_up_leak_share"] == 0.0 and gated["max_ink_pen_up"] == 0.0
+    torch.testing.assert_close(torch.tensor(gated["ink_at_half_pen"]), torch.tensor(0.45))
+
+
+def held_out_segments_with_both_pens() -> torch.Tensor:
+    segments = random_segments(40, torch.Generator().manual_seed(3))
+    segments[:20, 2], segments[20:, 2] = 0.0, 1.0
+    return segments
+
+
+def test_pen_gate_is_stored_and_restored(tmp_path):
+    model, metrics = train_line_model(images=32, batch_size=32, progress=False, held_out=20, pen="soft",
+                                      pen_gate=True)
+    assert model.pen_gate and metrics["held_out"]["pen_up_leak_share"] == 0.0
+    path = tmp_path / "gated.safetensors"
+    save_line_model(model, path, config={"pen_gate": True})
+    assert load_line_model(path).pen_gate
+    save_line_model(model, path, config={"pen_gate": "yes"})
+    with pytest.raises(UserError, match="pen_gate must be true or false"):
+        load_line_model(path)
+    save_line_model(model, path)
+    assert not load_line_model(path).pen_gate   # files written before the gate: off
