@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from ..errors import UserError
+from .deferred import DeferredWeights
 
 IMAGE_FEATURES = 28 * 28
 CLASSES = 10
@@ -153,22 +154,26 @@ def activate(projected: torch.Tensor, activation: str, feedback: str = "squashed
     return raw, (raw if feedback == "raw" else squashed)
 
 
-def unroll(config: ModelConfig, new_zeros, gates, project, dropout, fast: bool = False) -> torch.Tensor:
+def unroll(config: ModelConfig, new_zeros, gates, project, dropout, fast: bool = False,
+           anchor=None) -> torch.Tensor:
     """The recurrence every model runs: ``config.points`` steps through ``config.layers`` LSTM layers.
 
     ``new_zeros(width)``: a zero state ``(..., width)``; ``gates(k, previous, x, state)``:
     layer ``k``'s pre-activation gates ``(..., 4H)`` from the previous point ``(..., 3)``, the
     output ``x`` of the layer below (``None`` for the first) and the layer's own state;
     ``project(out)``: the top layer's ``(..., H)`` output to ``(..., 3)``; ``dropout(x)``:
-    applied between layers; ``fast``: :func:`fast_lstm_update` instead of :func:`lstm_update`.
-    Returns ``raw: (..., T, 3)`` stacked on the second-to-last axis.
+    applied between layers; ``fast``: :func:`fast_lstm_update` instead of :func:`lstm_update`;
+    ``anchor(zeros)``: applied to the zero states and point the recurrence starts from, on which
+    every step depends (:meth:`~.deferred.DeferredWeights.anchor`). Returns ``raw: (..., T, 3)`` stacked on the second-to-last axis.
     """
     update = fast_lstm_update if fast else lstm_update
     last = config.layers - 1
-    zeros = new_zeros(config.hidden)
+    start = new_zeros(config.hidden + 6)   # every zero state at once, so that one anchor covers them
+    if anchor is not None:
+        start = anchor(start)
+    zeros, last_state, previous = start.split([config.hidden, 3, 3], dim=-1)
     cells = [zeros] * config.layers
-    states = [zeros] * last + [new_zeros(3)]
-    previous = new_zeros(3)
+    states = [zeros] * last + [last_state]
     outputs = []
     for _ in range(config.points):
         x = None
@@ -319,11 +324,12 @@ class HandwritingLSTM(PointModel):
         check_inputs(images, labels, self.projection.dtype)
         config = self.config
         static = self.static(model_inputs(images, labels, self.config.input_blur))
+        deferred = DeferredWeights(list(self.step))
 
         def gates(k, previous, x, state):
             joined = torch.cat([previous if k == 0 else x, state], dim=1)
-            return torch.addmm(static if k == 0 else self.bias[k - 1], joined, self.step[k])
+            return (static if k == 0 else self.bias[k - 1]) + deferred.mm(joined, k)
 
         return unroll(config, lambda width: images.new_zeros(len(images), width), gates,
                       lambda out: out @ self.projection,
-                      lambda x: nn.functional.dropout(x, config.dropout, self.training), fast)
+                      lambda x: nn.functional.dropout(x, config.dropout, self.training), fast, deferred.anchor)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .deferred import DeferredWeights
 from .ensemble import class_slots
 from .handwriting_lstm import (CLASSES, IMAGE_FEATURES, ModelConfig, PointModel, check_inputs, init_lstm_,
                                init_projection_, model_inputs, unroll)
@@ -67,18 +68,22 @@ class MaskedLSTM(PointModel):
         # instead of all 640 rows: 1.55x faster on a CPU. Row j of W is unit j, class j mod 10.
         slot, group = class_slots(labels)
         units = labels[:, None] + CLASSES * torch.arange(per_class, device=labels.device)   # (B, H / 10)
-        from_below = [None] + [self.step[k][3:3 + hidden].view(per_class, CLASSES, -1).transpose(0, 1)
-                               for k in range(1, config.layers)]                       # (10, H / 10, 4H)
-        rest = [self.step[0]] + [torch.cat([self.step[k][:3], self.step[k][3 + hidden:]])
-                                 for k in range(1, config.layers)]                     # point and state rows
+        # One split per layer, not three slices: a slice's backward writes a zero-filled copy of the whole weight.
+        blocks = [self.step[0].split([3, len(self.step[0]) - 3])] + \
+            [self.step[k].split([3, hidden, len(self.step[k]) - 3 - hidden]) for k in range(1, config.layers)]
+        rest = [self.step[0]] + [torch.cat([point, state]) for point, _, state in blocks[1:]]   # point and state rows
+        from_below = [block[1].view(per_class, CLASSES, -1).transpose(0, 1) for block in blocks[1:]]  # (10, H / 10, 4H)
+        deferred = DeferredWeights(rest + from_below)
 
         def gates(k, previous, mine, state):
             base = constant[k]
             if k:   # mine: (B, H / 10), the sample's own units of the layer below
                 padded = mine.new_zeros(CLASSES * group, per_class).index_copy(0, slot, mine)
-                base = base + torch.bmm(padded.view(CLASSES, group, per_class), from_below[k]).flatten(0, 1)[slot]
-            return torch.addmm(base, torch.cat([previous, state], dim=1), rest[k])
+                below = deferred.mm(padded.view(CLASSES, group, per_class), config.layers + k - 1)
+                base = base + below.flatten(0, 1)[slot]
+            return base + deferred.mm(torch.cat([previous, state], dim=1), k)
 
         return unroll(config, lambda width: images.new_zeros(len(images), width), gates,
                       lambda out: out @ self.projection,
-                      lambda x: nn.functional.dropout(x.gather(1, units), config.dropout, self.training), fast)
+                      lambda x: nn.functional.dropout(x.gather(1, units), config.dropout, self.training), fast,
+                      deferred.anchor)
