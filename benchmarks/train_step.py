@@ -5,7 +5,10 @@ backward, Adam; configs with human samples add their interleaved 32-sample super
 (the note's iteration), human-best its step on 64 paired human digits. Synthetic thin
 digits, so no data files are needed.
 
-    OMP_NUM_THREADS=2 python benchmarks/train_step.py [--device cuda] [--repeats 10]
+    OMP_NUM_THREADS=2 python benchmarks/train_step.py [--device cuda] [--repeats 10] [--compare-products]
+
+``--compare-products`` also times every step with autograd's per-step weight gradients
+(:func:`mnist_handwriting.models.deferred.per_step_products`) and prints the ratio.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from common import describe_device, print_machine  # noqa: E402
 
 from mnist_handwriting.errors import UserError  # noqa: E402
 from mnist_handwriting.models import build_model  # noqa: E402
+from mnist_handwriting.models.deferred import per_step_products  # noqa: E402
 from mnist_handwriting.render.exact import draw_trajectory  # noqa: E402
 from mnist_handwriting.train.config import PRESETS, preset  # noqa: E402
 from mnist_handwriting.train.data import HumanSamples  # noqa: E402
@@ -82,6 +86,8 @@ def main() -> None:
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--repeats", type=int, default=10)
     parser.add_argument("--configs", nargs="*", default=list(PRESETS))
+    parser.add_argument("--compare-products", action="store_true",
+                        help="also time autograd's per-step weight gradients instead of the deferred ones")
     args = parser.parse_args()
     device = torch.device(args.device)
     print_machine()
@@ -99,12 +105,16 @@ def main() -> None:
         except UserError as error:
             print(f"{name:18} skipped: {error}")
             continue
-        ms = time_steps(trainer, images, labels, args.repeats, human if config.human.every else None,
-                        paired if config.paired.batch else None)
+        extras = (human if config.human.every else None, paired if config.paired.batch else None)
+        ms = time_steps(trainer, images, labels, args.repeats, *extras)
         extra = (" (+ 32 human samples)" if config.human.every else "") + \
             (f" (+ {config.paired.batch} paired human digits)" if config.paired.batch else "")
+        if args.compare_products:
+            with per_step_products():
+                plain = time_steps(trainer, images, labels, args.repeats, *extras)
+            extra += f"; per-step weight gradients {plain:8.1f} ms ({plain / ms:.2f}x)"
         print(f"{name:18} {ms:8.1f} ms/step{extra}")
-    config = preset("note-ensemble")
+    config = preset("routed-ensemble")
     for mode in ("routed", "all-ten"):   # all-ten: every sample through all ten models, outputs masked
         torch.manual_seed(0)
         model = build_model(config.model).to(device)

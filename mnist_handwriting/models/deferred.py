@@ -10,10 +10,14 @@ the order of float summation.
 
 Usage: ``deferred = DeferredWeights([w1, w2])``, ``start = deferred.anchor(zeros)`` (a tensor
 every step's inputs depend on, e.g. the initial state), then ``deferred.mm(x, 0)`` for
-``x @ w1`` at every step. Without grad mode (inference) it falls back to plain products.
+``x @ w1`` at every step. Without grad mode (inference), or inside :func:`per_step_products`
+(the reference the tests and ``benchmarks/train_step.py --compare-products`` measure against),
+it computes plain products.
 """
 
 from __future__ import annotations
+
+from contextlib import contextmanager
 
 import torch
 
@@ -61,12 +65,25 @@ class _Anchor(torch.autograd.Function):
         return (grad, None, *weight_grads)
 
 
+_PER_STEP = [False]
+
+
+@contextmanager
+def per_step_products():
+    """Within this block :class:`DeferredWeights` computes plain products: autograd's per-step weight gradients."""
+    saved, _PER_STEP[0] = _PER_STEP[0], True
+    try:
+        yield
+    finally:
+        _PER_STEP[0] = saved
+
+
 class DeferredWeights:
     """Products with ``weights`` (each ``(in, out)`` or batched ``(G, in, out)``) whose gradients are formed at once."""
 
     def __init__(self, weights: list[torch.Tensor]):
         self.weights = weights
-        self.active = torch.is_grad_enabled() and any(w.requires_grad for w in weights)
+        self.active = torch.is_grad_enabled() and any(w.requires_grad for w in weights) and not _PER_STEP[0]
         self.inputs: list[list[torch.Tensor]] = [[] for _ in weights]
         self.grads: list[dict[int, torch.Tensor]] = [{} for _ in weights]
         self._anchored = False

@@ -3,15 +3,9 @@
 import pytest
 import torch
 
-from mnist_handwriting.models import build_model, deferred
-from mnist_handwriting.models.deferred import DeferredWeights
+from mnist_handwriting.models import build_model
+from mnist_handwriting.models.deferred import DeferredWeights, per_step_products
 from mnist_handwriting.models.handwriting_lstm import ModelConfig
-
-
-def plain_products(monkeypatch):
-    """Make DeferredWeights compute plain products, so autograd forms the per-step gradients itself."""
-    monkeypatch.setattr(deferred.DeferredWeights, "mm", lambda self, x, index: torch.matmul(x, self.weights[index]))
-    monkeypatch.setattr(deferred.DeferredWeights, "anchor", lambda self, start: start)
 
 
 def recurrence(weights, start, steps=4, use=None):
@@ -25,7 +19,7 @@ def recurrence(weights, start, steps=4, use=None):
     return total + h.square().sum()
 
 
-def test_gradients_equal_autograds_on_a_toy_recurrence(monkeypatch):
+def test_gradients_equal_autograds_on_a_toy_recurrence():
     generator = torch.Generator().manual_seed(0)
     weights = [torch.randn(5, 5, generator=generator, requires_grad=True),
                torch.randn(2, 5, 3, generator=generator, requires_grad=True)]
@@ -35,16 +29,16 @@ def test_gradients_equal_autograds_on_a_toy_recurrence(monkeypatch):
     deferred_grads = [w.grad.clone() for w in weights]
     for w in weights:
         w.grad = None
-    plain_products(monkeypatch)
-    expected = recurrence(weights, start)
-    expected.backward()
+    with per_step_products():
+        expected = recurrence(weights, start)
+        expected.backward()
     assert torch.equal(value, expected)
     for got, want in zip(deferred_grads, (w.grad for w in weights)):
         torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("kind, hidden, dropout", [("lstm", 16, 0.0), ("lstm", 16, 0.3), ("masked", 20, 0.3)])
-def test_models_get_autograds_gradients(monkeypatch, kind, hidden, dropout):
+def test_models_get_autograds_gradients(kind, hidden, dropout):
     config = ModelConfig(kind=kind, hidden=hidden, points=6, dropout=dropout, third_activation="exp",
                          init="tensorflow", feedback="raw")
     torch.manual_seed(0)
@@ -60,8 +54,8 @@ def test_models_get_autograds_gradients(monkeypatch, kind, hidden, dropout):
         return raw.detach(), {name: p.grad.clone() for name, p in model.named_parameters()}
 
     raw, got = gradients()
-    plain_products(monkeypatch)
-    expected_raw, expected = gradients()
+    with per_step_products():
+        expected_raw, expected = gradients()
     assert torch.equal(raw, expected_raw)
     assert got.keys() == expected.keys()
     for name in got:
