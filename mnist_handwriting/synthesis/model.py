@@ -207,12 +207,13 @@ class SynthesisNetwork(nn.Module):
         for t in range(steps):
             h, c = self.first(torch.cat([inputs[:, t], window], dim=1), (h, c))
             alpha_hat, beta_hat, kappa_hat = self.window(h).chunk(3, dim=1)        # (B, K) each
-            alpha, beta = alpha_hat.exp(), beta_hat.exp()
+            beta = beta_hat.exp()
             kappa = kappa + kappa_hat.exp()
-            phi = (alpha[..., None] * torch.exp(-beta[..., None] * (kappa[..., None] - positions) ** 2)).sum(1)
+            # alpha exp(-beta d^2) as exp(alpha_hat - beta d^2): no inf * 0 when alpha_hat is large.
+            phi = torch.exp(alpha_hat[..., None] - beta[..., None] * (kappa[..., None] - positions) ** 2).sum(1)
             phi = phi * text_mask                                                   # (B, U)
             window = torch.einsum("bu,bua->ba", phi, characters)
-            ends.append((alpha * torch.exp(-beta * (kappa - end[:, None]) ** 2)).sum(1))
+            ends.append(torch.exp(alpha_hat - beta * (kappa - end[:, None]) ** 2).sum(1))
             hs.append(h), windows.append(window), phis.append(phi), kappas.append(kappa)
         outputs = [torch.stack(hs, dim=1)]
         windows_seq = torch.stack(windows, dim=1)
@@ -296,6 +297,35 @@ def _draw(mixture: Mixture, bias: float, generator: torch.Generator) -> torch.Te
     return torch.stack([dx, dy, lift], dim=1)
 
 
+def _checked(texts, bias, prime, points_per_character, alphabet) -> tuple[list[str], str, np.ndarray]:
+    """The arguments of :func:`sample`, checked: the texts as a list, the priming text and offsets ``(T, 3)``."""
+    texts = [texts] if isinstance(texts, str) else list(texts)
+    if not isinstance(bias, (int, float)) or not math.isfinite(bias) or bias < 0:
+        raise UserError(f"a 'bias' of {bias!r} cannot be used", "use a bias of 0 or more (0: as learned, 1: neater)",
+                        "bias")
+    if not isinstance(points_per_character, int) or points_per_character < 1:
+        raise UserError(f"a 'points_per_character' of {points_per_character!r} cannot be used",
+                        "use a whole number of 1 or more", "points_per_character")
+    prime_text, prime_offsets = prime if prime is not None else ("", np.zeros((0, 3), np.float32))
+    prime_offsets = np.asarray(prime_offsets, dtype=np.float32)
+    if prime_offsets.ndim != 2 or prime_offsets.shape[1] != 3 or not np.isfinite(prime_offsets).all():
+        raise UserError(f"the priming offsets have shape {prime_offsets.shape} or non-finite values",
+                        "prime with offsets of shape (T, 3): dx, dy, end_of_stroke", "prime")
+    if not isinstance(prime_text, str) or any(char not in alphabet for char in prime_text):
+        raise UserError(f"the priming text {prime_text!r} has characters outside {alphabet!r}",
+                        "give the text the priming offsets write", "prime")
+    if not texts:
+        raise UserError("nothing to write: no texts given", "give a number such as 2026 or 3.14", "text")
+    for text in texts:
+        if not isinstance(text, str) or not text.strip():
+            raise UserError("nothing to write: the text is empty", "give a number such as 2026 or 3.14", "text")
+        if len(prime_text) + len(text) > MAX_CHARACTERS:
+            raise UserError(f"the text has {len(prime_text) + len(text)} characters (priming text included), "
+                            f"more than {MAX_CHARACTERS}", "write a shorter number, or several", "text")
+        encode(text, alphabet)
+    return texts, prime_text, prime_offsets
+
+
 @torch.no_grad()
 def sample(model: SynthesisNetwork, texts: str | Sequence[str], *, bias: float = 0.0, seed: int = 0,
            prime: tuple[str, np.ndarray] | None = None, points_per_character: int = 60) -> list[Sample]:
@@ -309,24 +339,7 @@ def sample(model: SynthesisNetwork, texts: str | Sequence[str], *, bias: float =
     Writing stops when the window has passed the last character (:func:`past_end`) or after
     ``points_per_character`` points per character of the target text.
     """
-    texts = [texts] if isinstance(texts, str) else list(texts)
-    if not isinstance(bias, (int, float)) or not math.isfinite(bias) or bias < 0:
-        raise UserError(f"a 'bias' of {bias!r} cannot be used", "use a bias of 0 or more (0: as learned, 1: neater)",
-                        "bias")
-    if not isinstance(points_per_character, int) or points_per_character < 1:
-        raise UserError(f"a 'points_per_character' of {points_per_character!r} cannot be used",
-                        "use a whole number of 1 or more", "points_per_character")
-    prime_text, prime_offsets = prime if prime is not None else ("", np.zeros((0, 3), np.float32))
-    for text in texts:
-        if not isinstance(text, str) or not text.strip():
-            raise UserError("nothing to write: the text is empty", "give a number such as 2026 or 3.14", "text")
-        if len(prime_text) + len(text) > MAX_CHARACTERS:
-            raise UserError(f"the text has {len(prime_text) + len(text)} characters (priming text included), "
-                            f"more than {MAX_CHARACTERS}", "write a shorter number, or several", "text")
-    prime_offsets = np.asarray(prime_offsets, dtype=np.float32)
-    if prime_offsets.ndim != 2 or prime_offsets.shape[1] != 3 or not np.isfinite(prime_offsets).all():
-        raise UserError(f"the priming offsets have shape {prime_offsets.shape} or non-finite values",
-                        "prime with offsets of shape (T, 3): dx, dy, end_of_stroke", "prime")
+    texts, prime_text, prime_offsets = _checked(texts, bias, prime, points_per_character, model.config.alphabet)
     device = next(model.parameters()).device
     was_training = model.training
     model.eval()

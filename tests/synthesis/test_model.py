@@ -76,6 +76,33 @@ def test_mixture_nll_weights_the_components_by_pi():
     assert float(mixture_nll(both, targets)) == pytest.approx(expected, rel=1e-12)
 
 
+def test_mixture_nll_gradients_match_finite_differences_in_float64():
+    generator = torch.Generator().manual_seed(0)
+    shapes = {"e_logit": (2, 3), "pi_logit": (2, 3, 4), "mu": (2, 3, 4, 2), "log_sigma": (2, 3, 4, 2), "rho": (2, 3, 4)}
+    values = {name: torch.randn(shape, generator=generator, dtype=torch.float64) for name, shape in shapes.items()}
+    values["rho"] = values["rho"].tanh() * 0.9
+    inputs = tuple(value.requires_grad_() for value in values.values())
+    targets = torch.cat([torch.randn(2, 3, 2, generator=generator, dtype=torch.float64),
+                         torch.randint(0, 2, (2, 3, 1), generator=generator).double()], dim=-1)
+    assert torch.autograd.gradcheck(lambda *args: mixture_nll(Mixture(*args), targets), inputs)
+
+
+def test_one_step_at_a_time_with_the_state_equals_the_whole_sequence():
+    model = fresh(config=SynthesisConfig(layers=3, hidden=8, window=2, mixtures=2))
+    batch = collate([("12", np.random.default_rng(1).normal(size=(7, 3)).astype(np.float32).clip(0, 1).round()),
+                     ("3456", np.random.default_rng(2).normal(size=(7, 3)).astype(np.float32).clip(0, 1).round())])
+    with torch.no_grad():
+        whole, _ = model(batch.inputs, batch.text, batch.text_mask)
+        state, steps = None, []
+        for t in range(7):
+            output, state = model(batch.inputs[:, t:t + 1], batch.text, batch.text_mask, state)
+            steps.append(output)
+    for name in ("e_logit", "pi_logit", "mu", "log_sigma", "rho"):
+        torch.testing.assert_close(torch.cat([getattr(o.mixture, name) for o in steps], dim=1),
+                                   getattr(whole.mixture, name))
+    torch.testing.assert_close(torch.cat([o.kappa for o in steps], dim=1), whole.kappa)
+
+
 def test_loss_is_finite_for_extreme_outputs_and_ignores_padding():
     model = fresh()
     batch = collate([("1", np.array([[1e4, -1e4, 1.0]], np.float32)), ("23", np.zeros((6, 3), np.float32))])
@@ -189,6 +216,7 @@ def test_priming_changes_the_output(trained):
     ({"texts": "12a"}, "cannot write 'a'"), ({"texts": "12", "bias": -0.5}, "'bias' of -0.5"),
     ({"texts": "12", "points_per_character": 0}, "'points_per_character'"),
     ({"texts": "12", "prime": ("1", np.zeros((4, 2)))}, "priming offsets have shape"),
+    ({"texts": "12", "prime": ("1x", np.zeros((4, 3)))}, "priming text '1x'"), ({"texts": []}, "no texts"),
 ])
 def test_sampling_refuses_bad_input_with_one_line(kwargs, match):
     with pytest.raises(UserError, match=match) as error:
