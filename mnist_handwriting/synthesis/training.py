@@ -1,0 +1,263 @@
+"""Training the synthesis network on any source of written texts: batches, the step, the loop.
+
+The data is a plain iterable of ``(text, offsets)`` pairs: a string over the network's alphabet
+and its normalised pen offsets ``offsets: (T, 3)`` float32 (dx, dy, end_of_stroke in {0, 1};
+:mod:`mnist_handwriting.synthesis.model`). :func:`collate` pads a list of them into a
+:class:`Batch`. :func:`train_synthesis` runs Adam on shuffled batches with a wall-time budget,
+writing into its folder ``config.json``, ``log.jsonl``, ``checkpoint.safetensors`` (every
+``checkpoint_every`` steps and at the end; ``resume`` continues from it) and
+``synthesis.safetensors`` (+ ``.json``), the trained weights.
+
+Gradient clipping: Graves (2013, section 5) clips the derivatives with respect to the LSTM
+inputs to [-10, 10] and with respect to the network outputs to [-100, 100], inside the
+backward pass. We clip the global norm of the parameters' gradient instead
+(``torch.nn.utils.clip_grad_norm_``), which keeps its direction and needs no hooks.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from ..errors import UserError
+from ..paths import atomic_write
+from ..safeweights import as_stored, describe_machine
+from ..train.checkpoint import CHECKPOINT, load_checkpoint, restore, save_checkpoint
+from .model import ALPHABET, SynthesisConfig, SynthesisNetwork, encode_batch, loss, save_synthesis
+
+MODEL_FILE = "synthesis.safetensors"
+CONFIG_FILE = "config.json"
+LOG_FILE = "log.jsonl"
+EVAL_BATCH = 64
+
+
+@dataclass
+class TrainConfig:
+    """One synthesis training run (saved in ``config.json`` and with the weights)."""
+
+    model: SynthesisConfig = field(default_factory=SynthesisConfig)
+    batch_size: int = 32                 # texts per step
+    lr: float = 1e-3                     # Adam learning rate
+    clip_norm: float = 10.0              # largest global gradient norm (see the module docstring)
+    max_steps: int | None = None         # stop after this many steps (None: only the time budget)
+    max_seconds: float | None = 3300.0   # wall-time budget in seconds over all resumes (None: only max_steps)
+    checkpoint_every: int = 500          # steps between checkpoints (one is always written at the end)
+    log_every: int = 50                  # steps between log lines
+    seed: int = 0                        # initialisation and batch order
+    save_dtype: str = "float16"          # storage of the trained weights: float16 or float32
+
+    def validate(self) -> None:
+        if self.max_steps is None and self.max_seconds is None:
+            raise UserError("the run has no end: neither 'max_steps' nor 'max_seconds' is set",
+                            "set a step count or a time budget", ("max_steps", "max_seconds"))
+        for name in ("batch_size", "checkpoint_every", "log_every"):
+            if getattr(self, name) < 1:
+                raise UserError(f"use a '{name}' of 1 or more", f"set {name} to a positive integer", name)
+        if self.max_steps is not None and self.max_steps < 1:
+            raise UserError("use a 'max_steps' of 1 or more", "set max_steps to a positive integer", "max_steps")
+        if self.save_dtype not in ("float16", "float32"):
+            raise UserError(f"unknown 'save_dtype' {self.save_dtype!r}", "use float16 or float32", "save_dtype")
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "TrainConfig":
+        """Inverse of ``dataclasses.asdict``."""
+        return cls(**{**values, "model": SynthesisConfig(**values["model"])})
+
+
+@dataclass
+class Batch:
+    """Padded texts and offsets for teacher forcing.
+
+    ``inputs: (B, T, 3)``: each sequence's offsets behind a start row of zeros, without its last;
+    ``targets: (B, T, 3)``: the offsets; ``mask: (B, T)`` bool, True on real points;
+    ``text: (B, U)`` int64 and ``text_mask: (B, U)`` bool (:func:`encode_batch`).
+    """
+
+    inputs: torch.Tensor
+    targets: torch.Tensor
+    mask: torch.Tensor
+    text: torch.Tensor
+    text_mask: torch.Tensor
+
+    def to(self, device: torch.device | str) -> "Batch":
+        return Batch(*(getattr(self, f.name).to(device) for f in dataclasses.fields(self)))
+
+
+def check_sample(text: str, offsets: np.ndarray, index: int, alphabet: str = ALPHABET,
+                 what: str = "training sample") -> np.ndarray:
+    """``offsets`` of sample ``index`` as float32 ``(T, 3)``, or a ``UserError`` naming ``what`` is wrong."""
+    offsets = np.asarray(offsets, dtype=np.float32)
+    fix = "give (text, offsets) pairs: a non-empty text and offsets (T, 3) of dx, dy, end_of_stroke in {0, 1}"
+    if not isinstance(text, str) or not text:
+        raise UserError(f"{what} {index} has no text", fix, "samples")
+    if offsets.ndim != 2 or offsets.shape[0] < 1 or offsets.shape[1] != 3:
+        raise UserError(f"{what} {index} ({text!r}) has offsets of shape {offsets.shape}", fix, "samples")
+    if not np.isfinite(offsets).all() or not np.isin(offsets[:, 2], (0.0, 1.0)).all():
+        raise UserError(f"{what} {index} ({text!r}) has non-finite offsets or an end of stroke "
+                        "outside {0, 1}", fix, "samples")
+    if any(char not in alphabet for char in text):
+        raise UserError(f"{what} {index} has text {text!r} with characters outside {alphabet!r}", fix,
+                        "samples")
+    return offsets
+
+
+def collate(samples: Sequence[tuple[str, np.ndarray]], alphabet: str = ALPHABET) -> Batch:
+    """Pad a list of ``(text, offsets: (T, 3))`` pairs into a :class:`Batch` (on the CPU)."""
+    offsets = [check_sample(text, value, index, alphabet) for index, (text, value) in enumerate(samples)]
+    steps = max(len(value) for value in offsets)
+    targets = np.zeros((len(offsets), steps, 3), np.float32)
+    mask = np.zeros((len(offsets), steps), bool)
+    for row, value in enumerate(offsets):
+        targets[row, :len(value)] = value
+        mask[row, :len(value)] = True
+    targets = torch.from_numpy(targets)
+    inputs = torch.cat([torch.zeros(len(offsets), 1, 3), targets[:, :-1]], dim=1)
+    text, text_mask = encode_batch([text for text, _ in samples], alphabet)
+    return Batch(inputs, targets, torch.from_numpy(mask), text, text_mask)
+
+
+def batch_indices(step: int, count: int, batch_size: int, seed: int) -> np.ndarray:
+    """The samples of step ``step``: consecutive slices of one permutation per epoch (drawn from
+    ``seed`` and the epoch), the last partial batch dropped. A pure function of ``step``, so a
+    resumed run sees the same batches."""
+    size = min(batch_size, count)
+    per_epoch = count // size
+    epoch, slot = divmod(step, per_epoch)
+    order = np.random.default_rng([seed, epoch]).permutation(count)
+    return order[slot * size:(slot + 1) * size]
+
+
+def train_step(model: SynthesisNetwork, optimizer: torch.optim.Optimizer, batch: Batch,
+               clip_norm: float) -> dict[str, float]:
+    """One Adam step on ``batch`` with global-norm clipping; the loss (nats per point) and the norm before clipping."""
+    output, _ = model(batch.inputs, batch.text, batch.text_mask)
+    value = loss(output, batch.targets, batch.mask)
+    if not torch.isfinite(value):
+        raise UserError(f"training diverged (loss = {float(value)})", "lower 'lr' or 'clip_norm'", "lr")
+    optimizer.zero_grad(set_to_none=True)
+    value.backward()
+    norm = torch.nn.utils.clip_grad_norm_(model.parameters(), clip_norm)
+    optimizer.step()
+    return {"loss": float(value.detach()), "grad_norm": float(norm)}
+
+
+@torch.no_grad()
+def evaluate(model: SynthesisNetwork, samples: Sequence[tuple[str, np.ndarray]]) -> float:
+    """Mean negative log-likelihood of ``samples`` in nats per point (every point weighs the same)."""
+    device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    total, points = 0.0, 0
+    try:
+        for start in range(0, len(samples), EVAL_BATCH):
+            batch = collate(samples[start:start + EVAL_BATCH], model.config.alphabet).to(device)
+            output, _ = model(batch.inputs, batch.text, batch.text_mask)
+            n = int(batch.mask.sum())
+            total += float(loss(output, batch.targets, batch.mask)) * n
+            points += n
+    finally:
+        model.train(was_training)
+    return total / max(points, 1)
+
+
+def train_synthesis(samples: Iterable[tuple[str, np.ndarray]], config: TrainConfig, out_dir: str | os.PathLike, *,
+                    validation: Iterable[tuple[str, np.ndarray]] | None = None, resume: bool = False,
+                    device: torch.device | str = "cpu", progress: bool = True,
+                    command: str = "") -> tuple[SynthesisNetwork, dict]:
+    """Train (or with ``resume``, continue training) a :class:`SynthesisNetwork` on ``samples``.
+
+    ``samples``, ``validation``: ``(text, offsets: (T, 3))`` pairs (the module docstring), read
+    once into memory and checked. The run stops after ``config.max_steps`` steps or
+    ``config.max_seconds`` seconds, whichever comes first. A resume takes the checkpoint's config
+    but this ``config``'s ``max_steps`` and ``max_seconds``, so a run can be extended. Returns the
+    model (eval mode, its weights rounded as stored) and the metrics stored with it: steps, seconds,
+    what stopped it (``"steps"`` or ``"time"``), the mean training loss of the last log line and, with
+    ``validation``, its NLL, both in nats per point.
+    """
+    out_dir = Path(out_dir)
+    device = torch.device(device)
+    samples = list(samples)
+    validation = list(validation) if validation is not None else []
+    if not samples:
+        raise UserError("there are no training samples", "give at least one (text, offsets) pair", "samples")
+    tensors, saved = load_checkpoint(out_dir) if resume else (None, None)
+    if saved is not None:
+        config = dataclasses.replace(TrainConfig.from_dict(saved["config"]), max_steps=config.max_steps,
+                                     max_seconds=config.max_seconds)
+    config.validate()
+    for what, pairs in (("training sample", samples), ("validation sample", validation)):
+        for index, (text, offsets) in enumerate(pairs):
+            check_sample(text, offsets, index, config.model.alphabet, what)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with atomic_write(out_dir / CONFIG_FILE) as temp:
+        temp.write_text(json.dumps({"config": dataclasses.asdict(config), "command": command}, indent=2) + "\n")
+
+    torch.manual_seed(config.seed)
+    model = SynthesisNetwork(config.model).to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
+    step, earlier = 0, 0.0
+    if tensors is not None:
+        restore(tensors, model, {"optim": optimizer}, out_dir)
+        step, earlier = saved["step"], saved["seconds"]
+    log_path = out_dir / LOG_FILE
+    if resume and log_path.is_file() and saved["log_bytes"] is not None:
+        os.truncate(log_path, saved["log_bytes"])   # drop what was logged after the checkpoint
+    started = time.perf_counter() - earlier
+
+    def checkpoint() -> None:
+        save_checkpoint(out_dir, model, {"optim": optimizer}, step=step, pretrained=0,
+                        seconds=time.perf_counter() - started, config=dataclasses.asdict(config),
+                        log_bytes=log.tell())
+
+    total = config.max_steps
+    stopped = "steps"
+    running, seen, logged = 0.0, 0, None   # logged: the mean loss of the last log line
+    model.train()
+    with open(log_path, "a") as log, tqdm(total=total, initial=step, desc="synthesis", unit="step",
+                                          disable=None if progress else True) as bar:
+        while total is None or step < total:
+            if config.max_seconds is not None and time.perf_counter() - started >= config.max_seconds:
+                stopped = "time"
+                break
+            indices = batch_indices(step, len(samples), config.batch_size, config.seed)
+            batch = collate([samples[i] for i in indices], config.model.alphabet).to(device)
+            terms = train_step(model, optimizer, batch, config.clip_norm)
+            step += 1
+            running, seen = running + terms["loss"], seen + 1
+            bar.update(1)
+            if step % config.log_every == 0:
+                bar.set_postfix(loss=f"{running / seen:.3f}")
+                log.write(json.dumps({"step": step, "loss": running / seen, "grad_norm": terms["grad_norm"],
+                                      "seconds": time.perf_counter() - started}) + "\n")
+                log.flush()
+                logged, running, seen = running / seen, 0.0, 0
+            if step % config.checkpoint_every == 0:
+                checkpoint()
+        checkpoint()
+    dtype = getattr(torch, config.save_dtype)
+    with torch.no_grad():   # measure the weights as they will be stored
+        for parameter in model.parameters():
+            parameter.copy_(as_stored(parameter, dtype))
+    metrics = {"steps": step, "seconds": round(time.perf_counter() - started, 1), "stopped_by": stopped,
+               "samples": len(samples)}
+    if logged is not None:
+        metrics["train_nll"] = logged
+    if validation:
+        metrics["validation_nll"] = evaluate(model, validation)
+        metrics["validation_samples"] = len(validation)
+    save_synthesis(model, out_dir / MODEL_FILE, metrics=metrics, command=command, train=dataclasses.asdict(config),
+                   machine=describe_machine(device), dtype=dtype)
+    return model.eval(), metrics
+
+
+__all__ = ["TrainConfig", "Batch", "collate", "batch_indices", "train_step", "evaluate", "train_synthesis",
+           "MODEL_FILE", "CONFIG_FILE", "LOG_FILE", "CHECKPOINT"]
