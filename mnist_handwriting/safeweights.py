@@ -44,7 +44,7 @@ from .errors import UserError
 from .paths import atomic_write, require_file
 
 KINDS = {"model": ("model", "mnist-handwriting model"), "classifier": ("classifier", "legibility classifier"),
-         "line-model": ("line model", "line model")}
+         "line-model": ("line model", "line model"), "reader": ("reader", "number reader")}
 """Kind of artefact -> how errors name it: short (``classifier weights``) and in full (``not a legibility classifier``)."""
 JSON_KEYS = ("config", "train", "metrics")
 TEXT_KEYS = ("format", "command", "date", "machine")
