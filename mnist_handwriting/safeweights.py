@@ -44,7 +44,7 @@ from .errors import UserError
 from .paths import atomic_write, require_file
 
 KINDS = {"model": ("model", "mnist-handwriting model"), "classifier": ("classifier", "legibility classifier"),
-         "line-model": ("line model", "line model"),
+         "line-model": ("line model", "line model"), "reader": ("reader", "number reader"),
          "synthesis": ("synthesis model", "handwriting synthesis model")}
 """Kind of artefact -> how errors name it: short (``classifier weights``) and in full (``not a legibility classifier``)."""
 JSON_KEYS = ("config", "train", "metrics")

@@ -183,10 +183,12 @@ def write_text(text: str, converter, pool: DigitPool, *, style: int | None = Non
 
 
 def random_texts(count: int, rng: np.random.Generator, min_digits: int = 1, max_digits: int = 6,
-                 punctuation: float = 0.0) -> list[str]:
+                 punctuation: float = 0.0, separators: str = ".,-/:", max_separators: int = 1) -> list[str]:
     """``count`` random numbers of ``min_digits..max_digits`` digits (no leading zero unless one digit).
 
-    With probability ``punctuation`` a number gets one separator (``. , - / :``) inside it.
+    Up to ``max_separators`` times, with probability ``punctuation`` each, a number gets a
+    separator drawn from ``separators`` (any of ``. , - + / :`` and the space) between two of its
+    digits; two never share a place, so separators always stand between digits.
     """
     if count < 1:
         raise UserError(f"cannot make {count} random numbers", "ask for a 'count' of 1 or more", "count")
@@ -195,16 +197,21 @@ def random_texts(count: int, rng: np.random.Generator, min_digits: int = 1, max_
                         f"use 1 <= 'min_digits' <= 'max_digits' <= {MAX_CHARACTERS // 2}", ("min_digits", "max_digits"))
     if not 0 <= punctuation <= 1:
         raise UserError(f"punctuation probability {punctuation} is outside [0, 1]", "use a value between 0 and 1")
+    if not separators or any(c not in PUNCTUATION + " " for c in separators) or max_separators < 0:
+        raise UserError(f"separators {separators!r} (at most {max_separators}) are not drawable",
+                        f"use some of {PUNCTUATION!r} and the space, and a 'max_separators' of 0 or more",
+                        ("separators", "max_separators"))
     texts = []
     for length in rng.integers(min_digits, max_digits + 1, size=count):
         digits = rng.integers(0, 10, size=length)
         if length > 1 and digits[0] == 0:
             digits[0] = rng.integers(1, 10)
-        text = "".join(map(str, digits))
-        if length > 1 and rng.random() < punctuation:
-            cut = int(rng.integers(1, length))
-            text = text[:cut] + ".,-/:"[rng.integers(0, 5)] + text[cut:]
-        texts.append(text)
+        inserted: dict[int, str] = {}
+        for _ in range(min(max_separators, length - 1)):
+            if rng.random() < punctuation:
+                cut = int(rng.integers(1, length))
+                inserted.setdefault(cut, separators[rng.integers(0, len(separators))])
+        texts.append("".join(inserted.get(i, "") + str(d) for i, d in enumerate(digits)))
     return texts
 
 

@@ -18,7 +18,7 @@ ALLOWED = {
     "export": CORE | {"render", "viz", "write"},
     "draw": CORE | {"render", "viz", "data", "models", "export"},
     "datasets": CORE | {"render", "viz", "data", "models", "trace", "convert", "export"},
-    "synthesis": CORE | {"train"},
+    "synthesis": CORE | {"data", "datasets", "write", "train"},
 }
 
 

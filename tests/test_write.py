@@ -134,6 +134,17 @@ def test_random_texts_respect_lengths_and_leading_digit():
         random_texts(0, np.random.default_rng(0))
 
 
+def test_random_texts_put_several_separators_between_digits():
+    texts = random_texts(400, np.random.default_rng(1), 1, 10, punctuation=0.5, separators=" +-", max_separators=2)
+    for text in texts:
+        assert text[0].isdigit() and text[-1].isdigit()                        # never leading or trailing
+        assert all(a.isdigit() or b.isdigit() for a, b in zip(text, text[1:]))  # never two side by side
+    separators = [sum(not c.isdigit() for c in t) for t in texts]
+    assert max(separators) == 2 and set("".join(texts)) <= set("0123456789 +-")
+    with pytest.raises(UserError, match="not drawable"):
+        random_texts(3, np.random.default_rng(0), separators="ab")
+
+
 def test_numbers_file_round_trip(tracer, pool, tmp_path):
     writings = random_numbers(6, tracer, pool, min_digits=1, max_digits=3, seed=3)
     path = save_numbers(tmp_path / "numbers.npz", writings)

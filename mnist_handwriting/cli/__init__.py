@@ -27,6 +27,8 @@ SUBCOMMANDS = (
     "experiment",
     "train-renderer",
     "train-classifier",
+    "train-reader",
+    "read",
     "data",
     "dataset",
 )

@@ -11,6 +11,7 @@ A name ending in ``.stroke3.npz`` gets sketch-rnn's layout instead (see
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -18,7 +19,7 @@ import numpy as np
 
 from ..errors import UserError
 from ..formats import read_npz
-from ..paths import save_npz
+from ..paths import require_file, save_npz
 from ..strokes import PIXELS
 from ..write import MARGIN, Writing
 from . import outputs
@@ -91,6 +92,45 @@ def writing_json(writing: Writing) -> str:
     """One writing as JSON: convention, text, frame width, points and per-character spans."""
     return outputs.json_text(CONVENTION, text=writing.text, width=round(writing.width, 5),
                              points=outputs.points_list(writing.points), spans=[list(s) for s in writing.spans])
+
+
+def load_writing_json(path: str | os.PathLike) -> list[Writing]:
+    """Inverse of :func:`writing_json` (to 5 decimals): the one writing of a JSON file, spans kept."""
+    fix = "write it again with `mnist-handwriting write TEXT --out NAME.json`"
+    path = require_file(path, "writing JSON file", fix)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+        raise UserError(f"{path}: not a readable JSON file ({type(error).__name__})", fix) from None
+    if not isinstance(data, dict) or not isinstance(data.get("text"), str) or not isinstance(data.get("points"), list):
+        raise UserError(f"{path}: not a writing (needs a text and a list of points)", fix)
+    rows = data["points"]
+    if not rows or not all(isinstance(r, list) and len(r) == 3 and all(type(v) in (int, float) for v in r)
+                           for r in rows):
+        raise UserError(f"{path}: points must be a non-empty list of [x, y, pen_up] numbers", fix)
+    points = np.array(rows, dtype=np.float64)
+    if not np.all(np.isfinite(points)) or np.abs(points[:, :2]).max() > 1e6 or not np.all(np.isin(points[:, 2], (0, 1))):
+        raise UserError(f"{path}: points hold NaN, huge values or pen flags other than 0/1", fix)
+    points = points.astype(np.float32)
+    width = data.get("width")
+    width = float(width) if type(width) in (int, float) and np.isfinite(width) else float(points[:, 0].max() + MARGIN)
+    spans = data.get("spans")
+    spans = ([tuple(s) for s in spans] if isinstance(spans, list) and all(
+        isinstance(s, list) and len(s) == 2 and all(type(v) is int for v in s) for s in spans) else [])
+    return [Writing(data["text"], points, width, spans)]
+
+
+def load_writings(path: str | os.PathLike) -> list[Writing]:
+    """The writings of any file :func:`save_writing` reads back: numbers ``.npz``, ``.stroke3.npz`` or ``.json``."""
+    name = Path(path).name.lower()
+    if name.endswith(".stroke3.npz"):
+        return load_stroke3(path)
+    if name.endswith(".npz"):
+        return load_numbers(path)
+    if name.endswith(".json"):
+        return load_writing_json(path)
+    raise UserError(f"cannot read writings from {Path(path).name}: unknown file type",
+                    "give a numbers .npz, a .stroke3.npz or a .json written by `mnist-handwriting write`")
 
 
 def save_writing(path: str | os.PathLike, writings: list[Writing], fps: int = 10) -> Path:

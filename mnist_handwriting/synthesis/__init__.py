@@ -1,1 +1,1 @@
-"""Handwriting synthesis (issue 17): a network that writes any number, in a chosen hand."""
+"""Handwriting synthesis (issue 17): the training data of numbers, a network that writes them, and a reader."""
