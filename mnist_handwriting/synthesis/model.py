@@ -49,9 +49,8 @@ from torch.nn import functional as F
 
 from ..errors import UserError
 from ..safeweights import build_checked, read_weights, save_weights
+from .numbers import ALPHABET   # the characters the network writes
 
-ALPHABET = "0123456789 .,-+/:"
-"""The characters the network writes: digits, space and the punctuation of ``write``."""
 MAX_CHARACTERS = 100
 """Longest text sampled at once (priming text included)."""
 KIND = "synthesis"
