@@ -5,7 +5,7 @@ files were rewritten into one metadata scheme: ten digits of ``examples/mnist-10
 (every tenth, thinned), the points and reconstructions of ``human-best`` and ``note-best``,
 the classifier's probabilities and eight held-out segments drawn by the learned line model.
 Rewriting a weights file may change its metadata, never a weight; ``note-best``'s entries were
-made again when it became the repository's masked model (issue 12; shipped as int8).
+made again when it became the repository's masked model (issue 12; shipped as int8), the line model's when the pen-gated one shipped (issue 12).
 Reconstructions match within 1e-5 (bit-for-bit on the processor that wrote the file; an AMD EPYC
 with AVX-512 kernels differed by up to 2.1e-6 on 2026-12-02; the classifier's probabilities and the line
 model's images by 1.2e-7, one float32 rounding, and are held to 1e-6), the converted points too and their pen flags exactly,
