@@ -7,7 +7,8 @@
 #
 # Runs go to ${RUNS:-runs/reproduce}/CONFIG; an interrupted run is resumed from its last epoch
 # checkpoint. Each finished run gets eval.json / eval.md (`mnist-handwriting eval`) and, on the full
-# schedule, docs/figures/CONFIG.gif of the same ten test digits (one per class) for every configuration.
+# schedule, docs/figures/CONFIG.gif of the same ten test digits (one per class) for every configuration, and
+# its log, config and evaluation copied to docs/runs/CONFIG-{log.jsonl,config.json,eval.json,eval.md}.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CLI=${CLI:-mnist-handwriting}
@@ -33,5 +34,8 @@ for config in "${CONFIGS[@]}"; do
         "${eval_quick[@]}"
     [ -n "${QUICK:-}" ] || "$CLI" animate --dataset mnist-test --indices $DIGITS --model "$out/model.safetensors" \
         --device "$DEVICE" --out "docs/figures/$config.gif"
+    if [ -z "${QUICK:-}" ]; then   # what RESULTS cites, kept in git (the weights are not)
+        for part in log.jsonl config.json eval.json eval.md; do cp "$out/$part" "docs/runs/$config-$part"; done
+    fi
 done
 "${PYTHON:-python3}" benchmarks/reference_curve.py "${CONFIGS[@]/#/$RUNS/}" || true   # needs ../shared/reference
