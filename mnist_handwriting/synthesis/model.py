@@ -49,7 +49,7 @@ from torch.nn import functional as F
 
 from ..errors import UserError
 from ..safeweights import build_checked, read_weights, save_weights
-from .numbers import ALPHABET   # the characters the network writes
+from .numbers import ALPHABET, encode   # the characters the network writes
 
 MAX_CHARACTERS = 100
 """Longest text sampled at once (priming text included)."""
@@ -64,15 +64,6 @@ WINDOW_STEP = 1 / 20
 """The window's initial advance, characters per point: a digit of handwritten MNIST has 20
 points. Graves starts from ``exp(0) = 1`` character per point, which sweeps past a 12-character
 text in 12 of its ~240 points before training has begun."""
-
-
-def encode(text: str, alphabet: str = ALPHABET) -> list[int]:
-    """``text`` as indices into ``alphabet``; a character outside it is a ``UserError``."""
-    bad = sorted({char for char in text if char not in alphabet})
-    if bad:
-        raise UserError(f"cannot write {''.join(bad)!r}: the synthesis alphabet is {alphabet!r}",
-                        "remove the other characters", "text")
-    return [alphabet.index(char) for char in text]
 
 
 def decode(indices: Sequence[int], alphabet: str = ALPHABET) -> str:

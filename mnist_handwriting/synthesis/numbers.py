@@ -49,6 +49,17 @@ ALPHABET = DIGITS + " " + PUNCTUATION
 """The 17 characters a number may hold, in index order: ``0123456789 .,-+/:``."""
 MAX_CHARACTERS = 12
 """Longest number built: 10 digits and 2 separators."""
+
+
+def encode(text: str, alphabet: str = ALPHABET, action: str = "write") -> list[int]:
+    """``text`` as indices into ``alphabet``; a character outside it is a ``UserError`` ("cannot ``action`` ...")."""
+    bad = sorted({char for char in text if char not in alphabet})
+    if bad:
+        raise UserError(f"cannot {action} {''.join(bad)!r}: the alphabet is {alphabet!r}",
+                        "remove the other characters", "text")
+    return [alphabet.index(char) for char in text]
+
+
 MAX_DIGITS = 10
 SEPARATORS = " .,-+/:"
 """What may stand between two digits."""

@@ -32,6 +32,7 @@ from ..errors import UserError
 from ..paths import WEIGHTS_DIR
 from ..safeweights import build_checked, read_weights, save_weights
 from .numbers import ALPHABET, OFFSET_STD, to_model_offsets
+from .numbers import encode as encode_characters
 
 KIND = "reader"
 NAME = "reader"
@@ -102,11 +103,7 @@ class NumberReader(nn.Module):
 
 def encode(text: str, alphabet: str = ALPHABET) -> list[int]:
     """``text`` as class indices (1-based: 0 is the blank)."""
-    bad = sorted({c for c in text if c not in alphabet})
-    if bad:
-        raise UserError(f"cannot read {''.join(bad)!r}: the reader knows only {alphabet!r}",
-                        "remove the other characters", "text")
-    return [alphabet.index(c) + 1 for c in text]
+    return [index + 1 for index in encode_characters(text, alphabet, "read")]
 
 
 def batch_offsets(trajectories: list[np.ndarray], offset_std: float = OFFSET_STD) -> tuple[torch.Tensor, torch.Tensor]:
