@@ -28,6 +28,7 @@ SUBCOMMANDS = (
     "train-renderer",
     "train-classifier",
     "train-reader",
+    "train-synthesis",
     "read",
     "data",
     "dataset",

@@ -66,6 +66,12 @@ SEPARATORS = " .,-+/:"
 SOURCES = ("mnist", "pendigits", "both")
 DEFAULT_WRITERS = tuple(range(1, 25))
 """Pendigits' training (1-20) and validation (21-24) writers."""
+TRAIN_WRITERS = tuple(range(1, 21))
+"""The writers whose numbers the reader and the synthesis network train on."""
+VALID_WRITERS = tuple(range(21, 25))
+"""The writers that validate them (settings are chosen on these)."""
+CHUNK = 50
+"""Batches whose numbers :func:`length_batches` sorts by length together."""
 POINTS_PER_DIGIT = 20
 """Points of a handwritten-MNIST digit, and of a pendigits digit once resampled."""
 OFFSET_STD = 0.1185
@@ -177,6 +183,21 @@ def build_numbers(count: int, source: str = "both", *, writers=None, split: str 
         samples.append(NumberSample(text, writing.points, writing.width, writing.spans, writer,
                                     tuple(int(pool.ids[r]) for r in rows)))
     return samples
+
+
+def length_batches(lengths: np.ndarray, batch_size: int, seed: int, epoch: int) -> list[np.ndarray]:
+    """One epoch's batches of sample indices, ``ceil(len(lengths) / batch_size)`` of them: the samples
+    shuffled, sorted by ``lengths`` within chunks of :data:`CHUNK` batches (less padding, still
+    mixed), the batch order shuffled. A pure function of its arguments, so a resumed run sees the
+    same batches."""
+    rng = np.random.default_rng([seed, epoch])
+    order = rng.permutation(len(lengths))
+    batches = []
+    for start in range(0, len(order), batch_size * CHUNK):
+        chunk = order[start:start + batch_size * CHUNK]
+        chunk = chunk[np.argsort(lengths[chunk], kind="stable")]
+        batches += [chunk[i:i + batch_size] for i in range(0, len(chunk), batch_size)]
+    return [batches[i] for i in rng.permutation(len(batches))]
 
 
 def offset_std(samples: list[NumberSample]) -> float:

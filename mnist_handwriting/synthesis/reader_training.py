@@ -39,13 +39,9 @@ from tqdm import tqdm
 from ..data.human import DEV_WRITERS
 from ..errors import UserError
 from ..train.checkpoint import CHECKPOINT, load_checkpoint, restore, save_checkpoint
-from .numbers import NumberSample, build_numbers, to_model_offsets
+from .numbers import TRAIN_WRITERS, VALID_WRITERS, NumberSample, build_numbers, length_batches, to_model_offsets
 from .reader import NumberReader, ReaderConfig, character_error_rate, ctc_loss, read_trajectories
 
-TRAIN_WRITERS = tuple(range(1, 21))
-VALID_WRITERS = tuple(range(21, 25))
-CHUNK = 50
-"""Batches whose numbers are sorted by length together (less padding, still shuffled)."""
 
 
 @dataclass
@@ -100,18 +96,6 @@ def evaluate_reader(reader: NumberReader, count: int = 1000, seed: int = 1, data
                         cache_dir=cache_dir)
     return {"cer_mnist_test": round(cer_of(reader, test), 5), "cer_dev_writers": round(cer_of(reader, dev), 5),
             "eval_numbers": count, "eval_seed": seed}
-
-
-def _batches(lengths: np.ndarray, batch_size: int, seed: int, epoch: int) -> list[np.ndarray]:
-    """One epoch's batches of indices: shuffled, sorted by length within chunks, batch order shuffled."""
-    rng = np.random.default_rng([seed, epoch])
-    order = rng.permutation(len(lengths))
-    batches = []
-    for start in range(0, len(order), batch_size * CHUNK):
-        chunk = order[start:start + batch_size * CHUNK]
-        chunk = chunk[np.argsort(lengths[chunk], kind="stable")]
-        batches += [chunk[i:i + batch_size] for i in range(0, len(chunk), batch_size)]
-    return [batches[i] for i in rng.permutation(len(batches))]
 
 
 def augment(offsets: torch.Tensor, slant: float, stretch: float) -> torch.Tensor:
@@ -180,7 +164,7 @@ def train_reader(out_dir: str | Path, config: ReaderTrainConfig | None = None,
     batches: list[np.ndarray] = []
     while step < config.steps:
         if not batches or step % epoch_batches == 0:
-            batches = _batches(lengths, config.batch_size, config.seed, step // epoch_batches)
+            batches = length_batches(lengths, config.batch_size, config.seed, step // epoch_batches)
         chosen = batches[step % epoch_batches]
         rows = torch.nn.utils.rnn.pad_sequence([offsets[i] for i in chosen], batch_first=True)
         rows_lengths = torch.from_numpy(lengths[chosen])

@@ -6,7 +6,8 @@ and its normalised pen offsets ``offsets: (T, 3)`` float32 (dx, dy, end_of_strok
 :class:`Batch`. :func:`train_synthesis` runs Adam on shuffled batches with a wall-time budget,
 writing into its folder ``config.json``, ``log.jsonl``, ``checkpoint.safetensors`` (every
 ``checkpoint_every`` steps and at the end; ``resume`` continues from it) and
-``synthesis.safetensors`` (+ ``.json``), the trained weights.
+``synthesis.safetensors`` (+ ``.json``), the trained weights. Batches hold texts of similar
+length (:func:`mnist_handwriting.synthesis.numbers.length_batches`), which cuts the padded steps.
 
 Gradient clipping: Graves (2013, section 5) clips the derivatives with respect to the LSTM
 inputs to [-10, 10] and with respect to the network outputs to [-100, 100], inside the
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 import time
 from dataclasses import dataclass, field
@@ -33,6 +35,7 @@ from ..paths import atomic_write
 from ..safeweights import as_stored, describe_machine
 from ..train.checkpoint import CHECKPOINT, load_checkpoint, restore, save_checkpoint
 from .model import ALPHABET, SynthesisConfig, SynthesisNetwork, encode_batch, loss, save_synthesis
+from .numbers import TRAIN_WRITERS, VALID_WRITERS, build_numbers, length_batches, to_model_offsets
 
 MODEL_FILE = "synthesis.safetensors"
 CONFIG_FILE = "config.json"
@@ -46,7 +49,8 @@ class TrainConfig:
 
     model: SynthesisConfig = field(default_factory=SynthesisConfig)
     batch_size: int = 32                 # texts per step
-    lr: float = 1e-3                     # Adam learning rate
+    lr: float = 1e-3                     # Adam learning rate at the start
+    lr_decay: float = 0.1                # cosine decay to lr * lr_decay over the run (see `run_fraction`; 1: constant)
     clip_norm: float = 10.0              # largest global gradient norm (see the module docstring)
     max_steps: int | None = None         # stop after this many steps (None: only the time budget)
     max_seconds: float | None = 3300.0   # wall-time budget in seconds over all resumes (None: only max_steps)
@@ -54,6 +58,7 @@ class TrainConfig:
     log_every: int = 50                  # steps between log lines
     seed: int = 0                        # initialisation and batch order
     save_dtype: str = "float16"          # storage of the trained weights: float16 or float32
+    data: str = ""                       # what the samples are, e.g. "both: 60000 numbers" (recorded only)
 
     def validate(self) -> None:
         if self.max_steps is None and self.max_seconds is None:
@@ -64,6 +69,9 @@ class TrainConfig:
                 raise UserError(f"use a '{name}' of 1 or more", f"set {name} to a positive integer", name)
         if self.max_steps is not None and self.max_steps < 1:
             raise UserError("use a 'max_steps' of 1 or more", "set max_steps to a positive integer", "max_steps")
+        if not 0 < self.lr_decay <= 1:
+            raise UserError(f"an 'lr_decay' of {self.lr_decay} is not in (0, 1]",
+                            "set lr_decay above 0 and at most 1 (1: a constant learning rate)", "lr_decay")
         if self.save_dtype not in ("float16", "float32"):
             raise UserError(f"unknown 'save_dtype' {self.save_dtype!r}", "use float16 or float32", "save_dtype")
 
@@ -90,6 +98,21 @@ class Batch:
 
     def to(self, device: torch.device | str) -> "Batch":
         return Batch(*(getattr(self, f.name).to(device) for f in dataclasses.fields(self)))
+
+
+def numbers_data(count: int, source: str = "both", *, validation: bool = False, seed: int = 0, data_dir=None,
+                 cache_dir=None) -> list[tuple[str, np.ndarray]]:
+    """``count`` random numbers as ``(text, offsets: (T, 3))`` pairs in the network's normalised offsets.
+
+    Training numbers (:func:`mnist_handwriting.synthesis.numbers.build_numbers`) come from
+    handwritten-MNIST training digits (the ``train`` split) and/or pendigits writers 1-20, by
+    ``source``; ``validation`` numbers from the MNIST ``valid`` split and/or writers 21-24 (the
+    settings are chosen on these). The test digits and writers 25-30 are never used here.
+    """
+    writers = None if source == "mnist" else (VALID_WRITERS if validation else TRAIN_WRITERS)
+    numbers = build_numbers(count, source, writers=writers, split="valid" if validation else "train", seed=seed,
+                            data_dir=data_dir, cache_dir=cache_dir)
+    return [(number.text, to_model_offsets(number.points)) for number in numbers]
 
 
 def check_sample(text: str, offsets: np.ndarray, index: int, alphabet: str = ALPHABET,
@@ -125,15 +148,18 @@ def collate(samples: Sequence[tuple[str, np.ndarray]], alphabet: str = ALPHABET)
     return Batch(inputs, targets, torch.from_numpy(mask), text, text_mask)
 
 
-def batch_indices(step: int, count: int, batch_size: int, seed: int) -> np.ndarray:
-    """The samples of step ``step``: consecutive slices of one permutation per epoch (drawn from
-    ``seed`` and the epoch), the last partial batch dropped. A pure function of ``step``, so a
-    resumed run sees the same batches."""
-    size = min(batch_size, count)
-    per_epoch = count // size
-    epoch, slot = divmod(step, per_epoch)
-    order = np.random.default_rng([seed, epoch]).permutation(count)
-    return order[slot * size:(slot + 1) * size]
+def run_fraction(config: TrainConfig, step: int, seconds: float) -> float:
+    """How far the run is, 0 to 1: the larger of ``step / max_steps`` and ``seconds / max_seconds``
+    (whichever ends the run first ends it at 1)."""
+    fractions = [step / config.max_steps] if config.max_steps is not None else []
+    fractions += [seconds / config.max_seconds] if config.max_seconds is not None else []
+    return min(1.0, max(fractions))
+
+
+def learning_rate(config: TrainConfig, fraction: float) -> float:
+    """The cosine schedule from ``lr`` (fraction 0) to ``lr * lr_decay`` (fraction 1)."""
+    final = config.lr * config.lr_decay
+    return final + (config.lr - final) * (1 + math.cos(math.pi * fraction)) / 2
 
 
 def train_step(model: SynthesisNetwork, optimizer: torch.optim.Optimizer, batch: Batch,
@@ -218,6 +244,9 @@ def train_synthesis(samples: Iterable[tuple[str, np.ndarray]], config: TrainConf
                         seconds=time.perf_counter() - started, config=dataclasses.asdict(config),
                         log_bytes=log.tell())
 
+    lengths = np.array([len(offsets) for _, offsets in samples])
+    per_epoch = math.ceil(len(samples) / min(config.batch_size, len(samples)))
+    batches, batches_epoch = [], -1
     total = config.max_steps
     stopped = "steps"
     running, seen, logged = 0.0, 0, None   # logged: the mean loss of the last log line
@@ -228,7 +257,12 @@ def train_synthesis(samples: Iterable[tuple[str, np.ndarray]], config: TrainConf
             if config.max_seconds is not None and time.perf_counter() - started >= config.max_seconds:
                 stopped = "time"
                 break
-            indices = batch_indices(step, len(samples), config.batch_size, config.seed)
+            epoch, slot = divmod(step, per_epoch)
+            if epoch != batches_epoch:
+                batches, batches_epoch = length_batches(lengths, config.batch_size, config.seed, epoch), epoch
+            indices = batches[slot]
+            for group in optimizer.param_groups:
+                group["lr"] = learning_rate(config, run_fraction(config, step, time.perf_counter() - started))
             batch = collate([samples[i] for i in indices], config.model.alphabet).to(device)
             terms = train_step(model, optimizer, batch, config.clip_norm)
             step += 1
@@ -237,6 +271,7 @@ def train_synthesis(samples: Iterable[tuple[str, np.ndarray]], config: TrainConf
             if step % config.log_every == 0:
                 bar.set_postfix(loss=f"{running / seen:.3f}")
                 log.write(json.dumps({"step": step, "loss": running / seen, "grad_norm": terms["grad_norm"],
+                                      "lr": optimizer.param_groups[0]["lr"],
                                       "seconds": time.perf_counter() - started}) + "\n")
                 log.flush()
                 logged, running, seen = running / seen, 0.0, 0
@@ -259,5 +294,5 @@ def train_synthesis(samples: Iterable[tuple[str, np.ndarray]], config: TrainConf
     return model.eval(), metrics
 
 
-__all__ = ["TrainConfig", "Batch", "collate", "batch_indices", "train_step", "evaluate", "train_synthesis",
+__all__ = ["TrainConfig", "numbers_data", "Batch", "collate", "train_step", "evaluate", "train_synthesis",
            "MODEL_FILE", "CONFIG_FILE", "LOG_FILE", "CHECKPOINT"]

@@ -12,7 +12,9 @@ import torch
 from mnist_handwriting.errors import UserError
 from mnist_handwriting.synthesis.model import SynthesisNetwork, load_synthesis
 from mnist_handwriting.synthesis.training import (CHECKPOINT, CONFIG_FILE, LOG_FILE, MODEL_FILE, TrainConfig,
-                                                  batch_indices, collate, evaluate, train_step, train_synthesis)
+                                                  collate, evaluate, learning_rate, run_fraction, train_step,
+                                                  train_synthesis)
+from mnist_handwriting.synthesis.numbers import length_batches
 from synthesis_toy import TINY, toy_samples, trained_toy_model
 
 
@@ -36,12 +38,26 @@ def test_collate_names_the_bad_sample(sample, match):
         collate([("1", np.zeros((2, 3))), sample])
 
 
-def test_batch_indices_cover_each_epoch_once_and_repeat_for_a_seed():
-    first_epoch = np.concatenate([batch_indices(step, 10, 3, seed=7) for step in range(3)])
-    assert len(set(first_epoch.tolist())) == 9          # three batches of three, the tenth sample dropped
-    np.testing.assert_array_equal(batch_indices(4, 10, 3, seed=7), batch_indices(4, 10, 3, seed=7))
-    assert not np.array_equal(batch_indices(0, 10, 3, seed=7), batch_indices(3, 10, 3, seed=7))   # reshuffled
-    assert len(batch_indices(0, 2, 8, seed=0)) == 2
+def test_length_batches_cover_each_epoch_once_group_lengths_and_repeat_for_a_seed():
+    lengths = np.random.default_rng(0).integers(1, 300, size=1000)
+    batches = length_batches(lengths, 10, seed=7, epoch=0)
+    assert len(batches) == 100 and sorted(np.concatenate(batches).tolist()) == list(range(1000))
+    spread = np.mean([np.ptp(lengths[b]) for b in batches])
+    assert spread < 0.2 * np.ptp(lengths)           # random batches of 10 would spread over ~80% of the range
+    assert all(np.array_equal(a, b) for a, b in zip(batches, length_batches(lengths, 10, seed=7, epoch=0)))
+    assert not np.array_equal(batches[0], length_batches(lengths, 10, seed=7, epoch=1)[0])   # reshuffled
+    assert [len(b) for b in length_batches(lengths[:3], 8, seed=0, epoch=0)] == [3]
+
+
+def test_the_learning_rate_falls_along_a_cosine_to_its_floor_as_steps_or_time_run_out():
+    config = TrainConfig(lr=1e-3, lr_decay=0.1, max_steps=100, max_seconds=50.0)
+    assert run_fraction(config, 25, 10.0) == 0.25 and run_fraction(config, 10, 25.0) == 0.5   # whichever is further
+    assert run_fraction(config, 200, 0.0) == 1.0
+    assert learning_rate(config, 0.0) == pytest.approx(1e-3)
+    assert learning_rate(config, 0.5) == pytest.approx(0.55e-3)   # halfway down the cosine
+    assert learning_rate(config, 1.0) == pytest.approx(1e-4)
+    with pytest.raises(UserError, match="lr_decay"):
+        TrainConfig(lr_decay=0.0).validate()
 
 
 def test_a_few_training_steps_lower_the_loss():
@@ -61,7 +77,8 @@ def test_train_step_clips_the_global_gradient_norm():
 
 
 def tiny_run(**changes) -> TrainConfig:
-    return dataclasses.replace(TrainConfig(model=TINY, batch_size=8, lr=1e-2, max_steps=6, max_seconds=None,
+    """Six steps at a constant rate, so that a run stopped at 3 steps and extended to 6 equals one run of 6."""
+    return dataclasses.replace(TrainConfig(model=TINY, batch_size=8, lr=1e-2, lr_decay=1.0, max_steps=6, max_seconds=None,
                                            checkpoint_every=3, log_every=2), **changes)
 
 
