@@ -21,6 +21,7 @@ SUBCOMMANDS = (
     "animate",
     "export",
     "write",
+    "synthesize",
     "serve",
     "eval",
     "train",

@@ -287,7 +287,7 @@ def _draw(mixture: Mixture, bias: float, generator: torch.Generator) -> torch.Te
     return torch.stack([dx, dy, lift], dim=1)
 
 
-def _checked(texts, bias, prime, points_per_character, alphabet) -> tuple[list[str], str, np.ndarray]:
+def check_request(texts, bias, prime, points_per_character, alphabet) -> tuple[list[str], str, np.ndarray]:
     """The arguments of :func:`sample`, checked: the texts as a list, the priming text and offsets ``(T, 3)``."""
     texts = [texts] if isinstance(texts, str) else list(texts)
     if not isinstance(bias, (int, float)) or not math.isfinite(bias) or bias < 0:
@@ -310,7 +310,8 @@ def _checked(texts, bias, prime, points_per_character, alphabet) -> tuple[list[s
         if not isinstance(text, str) or not text.strip():
             raise UserError("nothing to write: the text is empty", "give a number such as 2026 or 3.14", "text")
         if len(prime_text) + len(text) > MAX_CHARACTERS:
-            raise UserError(f"the text has {len(prime_text) + len(text)} characters (priming text included), "
+            with_prime = f" with the priming text's {len(prime_text)}" if prime_text else ""
+            raise UserError(f"the text has {len(prime_text) + len(text)} characters{with_prime}, "
                             f"more than {MAX_CHARACTERS}", "write a shorter number, or several", "text")
         encode(text, alphabet)
     return texts, prime_text, prime_offsets
@@ -329,7 +330,7 @@ def sample(model: SynthesisNetwork, texts: str | Sequence[str], *, bias: float =
     Writing stops when the window has passed the last character (:func:`past_end`) or after
     ``points_per_character`` points per character of the target text.
     """
-    texts, prime_text, prime_offsets = _checked(texts, bias, prime, points_per_character, model.config.alphabet)
+    texts, prime_text, prime_offsets = check_request(texts, bias, prime, points_per_character, model.config.alphabet)
     device = next(model.parameters()).device
     was_training = model.training
     model.eval()

@@ -145,13 +145,21 @@ def check_writers(writers, evaluation: bool = False) -> tuple[int, ...]:
     return chosen
 
 
-def _pendigits_pool(writers: tuple[int, ...], data_dir, cache_dir) -> _Pool:
+def _pendigits_pool(writers: tuple[int, ...], data_dir, cache_dir, half: int | None = None) -> _Pool:
+    """The digits of ``writers``; ``half`` 0 or 1: only their even or odd rows (two disjoint sets of digits)."""
     from ..data.human import load_pendigits
 
     digits = load_pendigits(data_dir, cache_dir)
     rows = np.flatnonzero(np.isin(digits.writers, writers))
+    if half is not None:
+        rows = rows[rows % 2 == half]
     points = np.stack([resample(digits.trajectory(i), POINTS_PER_DIGIT) for i in rows]).astype(np.float32)
     return _Pool(points, digits.labels[rows], rows, digits.writers[rows])
+
+
+def random_number_texts(count: int, rng: np.random.Generator) -> list[str]:
+    """``count`` random texts as the numbers are built (module docstring, step 1)."""
+    return random_texts(count, rng, 1, MAX_DIGITS, punctuation=0.5, separators=SEPARATORS, max_separators=2)
 
 
 def build_numbers(count: int, source: str = "both", *, writers=None, split: str = "train", seed: int = 0,
@@ -169,7 +177,7 @@ def build_numbers(count: int, source: str = "both", *, writers=None, split: str 
         raise UserError("writers were given for MNIST numbers, which have no writers",
                         "drop 'writers', or use the source pendigits or both", "writers")
     rng = np.random.default_rng(seed)
-    texts = random_texts(count, rng, 1, MAX_DIGITS, punctuation=0.5, separators=SEPARATORS, max_separators=2)
+    texts = random_number_texts(count, rng)
     mnist = _mnist_pool(split, evaluation) if source != "pendigits" else None
     chosen = check_writers(DEFAULT_WRITERS if writers is None else writers, evaluation)
     pendigits = _pendigits_pool(chosen, data_dir, cache_dir) if source != "mnist" else None
@@ -177,12 +185,25 @@ def build_numbers(count: int, source: str = "both", *, writers=None, split: str 
     for text in texts:
         human = source == "pendigits" or (source == "both" and rng.random() < 0.5)
         pool = pendigits if human else mnist
-        writer = int(rng.choice(chosen)) if human else None
-        rows = [int(rng.choice(pool.members(int(c), writer))) for c in text if c in DIGITS]
-        writing = place(text, list(pool.points[rows]), rng)
-        samples.append(NumberSample(text, writing.points, writing.width, writing.spans, writer,
-                                    tuple(int(pool.ids[r]) for r in rows)))
+        samples.append(_written(text, pool, int(rng.choice(chosen)) if human else None, rng))
     return samples
+
+
+def _written(text: str, pool: _Pool, writer: int | None, rng: np.random.Generator) -> NumberSample:
+    """``text`` written with random digits of ``pool`` (by ``writer``, for pendigits) and laid out by ``place``."""
+    rows = [int(rng.choice(pool.members(int(c), writer))) for c in text if c in DIGITS]
+    writing = place(text, list(pool.points[rows]), rng)
+    return NumberSample(text, writing.points, writing.width, writing.spans, writer, tuple(int(pool.ids[r]) for r in rows))
+
+
+def number_by_writer(text: str, writer: int, seed: int = 0, data_dir: str | os.PathLike | None = None,
+                     cache_dir: str | os.PathLike | None = None, half: int | None = None) -> NumberSample:
+    """``text`` written with random digits of pendigits writer ``writer`` (1-30, the development writers
+    too: this writes, it does not train), reproducibly for a ``seed``; for priming a hand. ``half`` 0
+    or 1: only the writer's even or odd pendigits rows (keeps a prime apart from digits it is compared with)."""
+    encode(text, ALPHABET)
+    pool = _pendigits_pool(check_writers([writer], evaluation=True), data_dir, cache_dir, half)
+    return _written(text, pool, int(writer), np.random.default_rng(seed))
 
 
 def length_batches(lengths: np.ndarray, batch_size: int, seed: int, epoch: int) -> list[np.ndarray]:

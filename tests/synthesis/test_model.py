@@ -15,13 +15,8 @@ from mnist_handwriting.synthesis.model import (ALPHABET, KIND, MAX_CHARACTERS, M
                                                loss, mixture_nll, past_end, sample, save_synthesis)
 from mnist_handwriting.synthesis.training import collate
 from mnist_handwriting.write import ALLOWED
-from synthesis_toy import TINY, toy_samples, trained_toy_model
+from synthesis_toy import TINY, toy_samples
 
-
-@pytest.fixture(scope="module")
-def trained():
-    """The tiny network after 150 steps on the toy hand (its end-of-stroke logits are far from 0)."""
-    return trained_toy_model(steps=150)[0]
 
 
 def fresh(seed: int = 0, config: SynthesisConfig = TINY) -> SynthesisNetwork:

@@ -1,0 +1,141 @@
+"""Write any number in handwriting with the synthesis network (issue 17): the Python API behind ``synthesize``.
+
+Where :mod:`mnist_handwriting.write` pastes converted MNIST digits side by side, this module
+asks the trained synthesis network (:mod:`mnist_handwriting.synthesis.model`) to write the text
+itself, as one hand, digits joined as the network learned from its training numbers::
+
+    from mnist_handwriting.synthesize import load_synthesizer, prime_from_writer, synthesize
+
+    model = load_synthesizer()                                   # the shipped weights
+    [writing] = synthesize("2026-12-01", model, bias=1.0, seed=0, prime=prime_from_writer(28))
+    writing.points      # (T, 3) x, y, pen_up in write's frame (1.0 = 28 px, y in [0, 1])
+    writing.alignment   # (T,) the character of the text each point was written for
+
+Outputs are :class:`SynthesizedWriting`, a :class:`mnist_handwriting.write.Writing` with the
+attention window's alignment, so every exporter of written numbers takes them
+(:func:`mnist_handwriting.export.numbers.save_writing`: SVG, GIF, JSON, numbers ``.npz``).
+
+A *prime* (:class:`Prime`) is a sample of a hand: a text and its normalised offsets. The network
+reads it first and writes on in that hand (Graves 2013, section 5.5). :func:`prime_from_writer`
+writes :data:`PRIME_DIGITS` random digits with a pendigits writer's own digits;
+:func:`prime_from_writing` takes any written number (from ``write``, ``synthesize`` or a
+numbers file).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from .errors import UserError
+from .paths import WEIGHTS_DIR
+from .strokes import from_offsets
+from .synthesis.model import check_request, load_synthesis, sample
+from .synthesis.numbers import ALPHABET, OFFSET_STD, encode, number_by_writer, to_model_offsets
+from .write import MARGIN, Writing
+
+NAME = "synthesis"
+SHIPPED = WEIGHTS_DIR / f"{NAME}.safetensors"
+PRIME_DIGITS = 6
+"""Digits of a writer's own hand that :func:`prime_from_writer` primes with."""
+BATCH = 256
+"""Texts sampled at once."""
+
+
+@dataclass
+class SynthesizedWriting(Writing):
+    """A :class:`Writing` by the synthesis network; ``alignment: (T,)`` int64, the index in ``text`` of
+    the character the attention window was on when each point was written (made non-decreasing, so
+    it agrees with ``spans``)."""
+
+    alignment: np.ndarray
+
+
+@dataclass(frozen=True)
+class Prime:
+    """A sample of a hand: ``text`` (ending in a space, so that the target starts a new word) and
+    ``offsets: (T, 3)`` in the network's normalised offsets; ``source`` says where it came from."""
+
+    text: str
+    offsets: np.ndarray
+    source: str
+
+
+def load_synthesizer(path: str | os.PathLike | None = None, device: str | torch.device = "cpu"):
+    """The synthesis network in ``path`` (default: the shipped weights), float32, eval mode."""
+    if path is None and not SHIPPED.is_file():
+        raise UserError(f"no synthesis model is shipped yet ({SHIPPED} does not exist)",
+                        "train one with `mnist-handwriting train-synthesis --out DIR` and pass DIR/synthesis.safetensors "
+                        "as --model", "path")
+    return load_synthesis(SHIPPED if path is None else path, device)
+
+
+def prime_from_writing(writing: Writing, source: str = "a writing") -> Prime:
+    """``writing`` (its text and points in the writing frame) as a :class:`Prime`."""
+    text = writing.text.rstrip()
+    if not text:
+        raise UserError(f"{source} has no text to prime with", "prime with a written number, e.g. from `write`",
+                        "prime")
+    encode(text, ALPHABET, "prime with")
+    return Prime(text + " ", to_model_offsets(writing.points), source)
+
+
+def prime_from_writer(writer: int, seed: int = 0, digits: int = PRIME_DIGITS, data_dir=None, cache_dir=None) -> Prime:
+    """``digits`` random digits written with pendigits writer ``writer``'s own digits (any of 1-30), seeded."""
+    text = "".join(str(d) for d in np.random.default_rng([seed, writer]).integers(0, 10, size=digits))
+    number = number_by_writer(text, writer, seed, data_dir, cache_dir)
+    return prime_from_writing(number.writing(), f"pendigits writer {writer}")
+
+
+def check_texts(texts: str | Sequence[str], bias: float, prime: Prime | None = None) -> list[str]:
+    """The texts as a list, each writable (alphabet, length, not empty) with ``bias`` and ``prime``, or a ``UserError``."""
+    checked, _, _ = check_request(texts, bias, None if prime is None else (prime.text, prime.offsets), 1, ALPHABET)
+    return checked
+
+
+def _writing(text: str, offsets: np.ndarray, alignment: np.ndarray, start: np.ndarray) -> SynthesizedWriting:
+    """A sampled ``offsets: (T, 3)`` (normalised, from ``start``, the prime's last point or the origin)
+    in the writing frame, shifted to begin at the left margin; spans from the alignment."""
+    moves = offsets.astype(np.float32).copy()
+    moves[:, :2] *= OFFSET_STD
+    moves[0, :2] += start
+    points = from_offsets(moves)
+    points[:, 0] += MARGIN - points[:, 0].min()
+    alignment = np.maximum.accumulate(alignment)
+    spans = []
+    for index in range(len(text)):
+        rows = np.flatnonzero(alignment == index)
+        first = int(np.searchsorted(alignment, index))
+        spans.append((int(rows[0]), int(rows[-1]) + 1) if len(rows) else (first, first))
+    return SynthesizedWriting(text, points, float(points[:, 0].max() + MARGIN), spans, alignment)
+
+
+def synthesize(texts: str | Sequence[str], model=None, *, bias: float = 1.0, seed: int = 0, prime: Prime | None = None,
+               batch_size: int = BATCH, progress: bool = False) -> list[SynthesizedWriting]:
+    """Write each of ``texts`` with ``model`` (default: the shipped one); one :class:`SynthesizedWriting` each.
+
+    ``bias``: 0 samples the learned distribution, higher is neater (1 is a good default). The same
+    ``seed`` and arguments give the same writings. ``prime``: continue in that hand.
+    """
+    texts = check_texts(texts, bias, prime)
+    model = load_synthesizer() if model is None else model
+    # The prime's offsets start at the frame's origin, so its last point is their sum.
+    start = np.zeros(2, np.float32) if prime is None else prime.offsets[:, :2].sum(0) * OFFSET_STD
+    writings = []
+    with tqdm(total=len(texts), desc="synthesize", unit="text", disable=None if progress else True) as bar:
+        for batch, begin in enumerate(range(0, len(texts), batch_size)):
+            part = texts[begin:begin + batch_size]
+            for drawn in sample(model, part, bias=bias, seed=seed + batch,
+                                prime=None if prime is None else (prime.text, prime.offsets)):
+                writings.append(_writing(drawn.text, drawn.offsets, drawn.alignment, start))
+            bar.update(len(part))
+    return writings
+
+
+__all__ = ["SynthesizedWriting", "Prime", "load_synthesizer", "prime_from_writing", "prime_from_writer",
+           "check_texts", "synthesize", "SHIPPED", "PRIME_DIGITS"]
