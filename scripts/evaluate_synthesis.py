@@ -47,7 +47,7 @@ def evaluate(args: argparse.Namespace) -> dict:
 
     from mnist_handwriting.synthesis import evaluation as ev
     from mnist_handwriting.synthesis.reader import load_reader
-    from mnist_handwriting.synthesize import load_synthesizer
+    from mnist_handwriting.synthesis.writing import load_synthesizer
 
     model, reader = load_synthesizer(args.model), load_reader()
     texts = ev.texts_for(args.numbers, args.seed)

@@ -4,10 +4,10 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "mnist_handwriting"
-CORE = {"errors", "paths", "strokes", "formats", "safeweights"}
+CORE = {"errors", "paths", "strokes", "formats", "safeweights", "inference"}
 ALLOWED = {
     "errors": set(), "paths": {"errors"}, "strokes": {"errors"}, "formats": {"errors", "paths", "strokes"},
-    "safeweights": {"errors", "paths"},
+    "safeweights": {"errors", "paths"}, "inference": set(),
     "render": CORE, "viz": CORE,
     "data": CORE | {"render", "viz"},
     "models": CORE | {"render"}, "trace": CORE,
@@ -18,7 +18,7 @@ ALLOWED = {
     "export": CORE | {"render", "viz", "write"},
     "draw": CORE | {"render", "viz", "data", "models", "export"},
     "datasets": CORE | {"render", "viz", "data", "models", "trace", "convert", "export"},
-    "synthesis": CORE | {"data", "datasets", "write", "train"},
+    "synthesis": CORE | {"data", "datasets", "write", "train", "eval"},
 }
 
 

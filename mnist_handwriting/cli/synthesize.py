@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> None:
     from ..formats import output_suffix
     from ..paths import output_path
     from ..synthesis.numbers import random_number_texts
-    from ..synthesize import (check_texts, load_synthesizer, prime_from_writer, prime_from_writing,
+    from ..synthesis.writing import (check_texts, load_synthesizer, prime_from_writer, prime_from_writing,
                               synthesize)
     from ..viz.animate import check_fps
 

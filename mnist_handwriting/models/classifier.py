@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from ..errors import UserError
+from ..inference import evaluating
 from ..paths import WEIGHTS_DIR
 from ..safeweights import build_checked, read_weights, save_weights
 from ..strokes import PIXELS
@@ -71,15 +72,10 @@ def predict(classifier: DigitClassifier, images: np.ndarray,
     """
     device = next(classifier.parameters()).device
     pixels = as_float(images, device)
-    was_training = classifier.training
-    classifier.eval()
     chunks = []
-    try:
-        with torch.inference_mode():
-            for start in range(0, len(pixels), batch_size):
-                chunks.append(torch.softmax(classifier(pixels[start:start + batch_size]), dim=1).float().cpu())
-    finally:
-        classifier.train(was_training)
+    with evaluating(classifier):
+        for start in range(0, len(pixels), batch_size):
+            chunks.append(torch.softmax(classifier(pixels[start:start + batch_size]), dim=1).float().cpu())
     probabilities = torch.cat(chunks).numpy() if chunks else np.zeros((0, 10), np.float32)
     return probabilities.argmax(axis=1).astype(np.int64), probabilities
 

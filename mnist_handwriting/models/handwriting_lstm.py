@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from ..errors import UserError
+from ..inference import evaluating
 from .deferred import DeferredWeights
 
 IMAGE_FEATURES = 28 * 28
@@ -226,13 +227,8 @@ class PointModel(nn.Module):
         Points follow :mod:`mnist_handwriting.strokes` (x, y clipped to [0, 1], pen_up 0/1,
         last point 1); see :func:`pen_up_flags` for how the raw third value becomes pen_up.
         """
-        was_training = self.training
-        self.eval()
-        try:
-            with torch.no_grad():
-                return pen_up_flags(self(images, labels, fast=True).float(), self.rasteriser())
-        finally:
-            self.train(was_training)
+        with evaluating(self, torch.no_grad):
+            return pen_up_flags(self(images, labels, fast=True).float(), self.rasteriser())
 
     def rasteriser(self) -> nn.Module:
         """The rasteriser that gives the third output its meaning, built once per device (not a submodule:

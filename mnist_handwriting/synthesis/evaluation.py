@@ -24,10 +24,10 @@ import numpy as np
 from ..data.human import DEV_WRITERS
 from ..eval.metrics import dtw_batch, ldtw_batch
 from ..strokes import resample
-from ..synthesize import prime_from_writing, synthesize
 from ..write import DIGITS, Writing
 from .numbers import POINTS_PER_DIGIT, _pendigits_pool, build_numbers, number_by_writer, random_number_texts
 from .reader import character_error_rate, read_trajectories
+from .writing import prime_from_writing, synthesize
 
 NEAREST = 3
 """Reference digits averaged per writer by the style identifier."""

@@ -48,6 +48,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from ..errors import UserError
+from ..inference import evaluating
 from ..safeweights import build_checked, read_weights, save_weights
 from .numbers import ALPHABET, encode   # the characters the network writes
 
@@ -317,7 +318,6 @@ def check_request(texts, bias, prime, points_per_character, alphabet) -> tuple[l
     return texts, prime_text, prime_offsets
 
 
-@torch.no_grad()
 def sample(model: SynthesisNetwork, texts: str | Sequence[str], *, bias: float = 0.0, seed: int = 0,
            prime: tuple[str, np.ndarray] | None = None, points_per_character: int = 60) -> list[Sample]:
     """Write each of ``texts`` (one string or several, written as one batch) with ``model``.
@@ -332,9 +332,7 @@ def sample(model: SynthesisNetwork, texts: str | Sequence[str], *, bias: float =
     """
     texts, prime_text, prime_offsets = check_request(texts, bias, prime, points_per_character, model.config.alphabet)
     device = next(model.parameters()).device
-    was_training = model.training
-    model.eval()
-    try:
+    with evaluating(model):
         text, text_mask = encode_batch([prime_text + t for t in texts], model.config.alphabet, device)
         batch = len(texts)
         # The first input is the start row of zeros; priming clamps the next ones to the prime.
@@ -355,8 +353,6 @@ def sample(model: SynthesisNetwork, texts: str | Sequence[str], *, bias: float =
             aligned.append(phi.argmax(dim=1) - len(prime_text))
             count += (~done).long()
             output, state = model(point[:, None], text, text_mask, state)
-    finally:
-        model.train(was_training)
     points = torch.stack(written, dim=1).cpu().numpy()
     alignment = torch.stack(aligned, dim=1).cpu().numpy()
     samples = []

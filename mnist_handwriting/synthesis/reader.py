@@ -29,6 +29,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from ..errors import UserError
+from ..inference import evaluating
 from ..paths import WEIGHTS_DIR
 from ..safeweights import build_checked, read_weights, save_weights
 from .numbers import ALPHABET, OFFSET_STD, to_model_offsets
@@ -162,17 +163,12 @@ def character_error_rate(predictions: list[str], references: list[str]) -> float
 def read_trajectories(reader: NumberReader, trajectories: list[np.ndarray], batch_size: int = 256) -> list[str]:
     """The texts ``reader`` reads from ``trajectories``, each ``points: (T_i, 3)`` in the writing frame."""
     device = next(reader.parameters()).device
-    was_training = reader.training
-    reader.eval()
     texts = []
-    try:
-        with torch.inference_mode():
-            for start in range(0, len(trajectories), batch_size):
-                offsets, lengths = batch_offsets(trajectories[start:start + batch_size], reader.config.offset_std)
-                log_probs = reader(offsets.to(device), lengths)
-                texts += greedy_decode(log_probs, reader.frames(lengths), reader.config.alphabet)
-    finally:
-        reader.train(was_training)
+    with evaluating(reader):
+        for start in range(0, len(trajectories), batch_size):
+            offsets, lengths = batch_offsets(trajectories[start:start + batch_size], reader.config.offset_std)
+            log_probs = reader(offsets.to(device), lengths)
+            texts += greedy_decode(log_probs, reader.frames(lengths), reader.config.alphabet)
     return texts
 
 

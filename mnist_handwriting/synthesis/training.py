@@ -31,6 +31,7 @@ import torch
 from tqdm import tqdm
 
 from ..errors import UserError
+from ..inference import evaluating
 from ..paths import atomic_write
 from ..safeweights import as_stored, describe_machine
 from ..train.checkpoint import CHECKPOINT, load_checkpoint, restore, save_checkpoint
@@ -176,22 +177,17 @@ def train_step(model: SynthesisNetwork, optimizer: torch.optim.Optimizer, batch:
     return {"loss": float(value.detach()), "grad_norm": float(norm)}
 
 
-@torch.no_grad()
 def evaluate(model: SynthesisNetwork, samples: Sequence[tuple[str, np.ndarray]]) -> float:
     """Mean negative log-likelihood of ``samples`` in nats per point (every point weighs the same)."""
     device = next(model.parameters()).device
-    was_training = model.training
-    model.eval()
     total, points = 0.0, 0
-    try:
+    with evaluating(model):
         for start in range(0, len(samples), EVAL_BATCH):
             batch = collate(samples[start:start + EVAL_BATCH], model.config.alphabet).to(device)
             output, _ = model(batch.inputs, batch.text, batch.text_mask)
             n = int(batch.mask.sum())
             total += float(loss(output, batch.targets, batch.mask)) * n
             points += n
-    finally:
-        model.train(was_training)
     return total / max(points, 1)
 
 

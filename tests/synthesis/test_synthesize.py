@@ -12,7 +12,7 @@ from mnist_handwriting.cli import main
 from mnist_handwriting.errors import UserError
 from mnist_handwriting.export.numbers import load_numbers, save_writing
 from mnist_handwriting.synthesis.model import SynthesisNetwork, save_synthesis
-from mnist_handwriting.synthesize import (PRIME_DIGITS, Prime, SynthesizedWriting, prime_from_writer,
+from mnist_handwriting.synthesis.writing import (PRIME_DIGITS, Prime, SynthesizedWriting, prime_from_writer,
                                           prime_from_writing, synthesize)
 from mnist_handwriting.write import MARGIN
 from synthesis_toy import TINY, toy_samples

@@ -1,10 +1,10 @@
 """Write any number in handwriting with the synthesis network (issue 17): the Python API behind ``synthesize``.
 
 Where :mod:`mnist_handwriting.write` pastes converted MNIST digits side by side, this module
-asks the trained synthesis network (:mod:`mnist_handwriting.synthesis.model`) to write the text
+asks the trained synthesis network (:mod:`.model`) to write the text
 itself, as one hand, digits joined as the network learned from its training numbers::
 
-    from mnist_handwriting.synthesize import load_synthesizer, prime_from_writer, synthesize
+    from mnist_handwriting.synthesis.writing import load_synthesizer, prime_from_writer, synthesize
 
     model = load_synthesizer()                                   # the shipped weights
     [writing] = synthesize("2026-12-01", model, bias=1.0, seed=0, prime=prime_from_writer(28))
@@ -32,12 +32,12 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from .errors import UserError
-from .paths import WEIGHTS_DIR
-from .strokes import from_offsets
-from .synthesis.model import check_request, load_synthesis, sample
-from .synthesis.numbers import ALPHABET, OFFSET_STD, encode, number_by_writer, to_model_offsets
-from .write import MARGIN, Writing
+from ..errors import UserError
+from ..paths import WEIGHTS_DIR
+from ..strokes import from_offsets
+from ..write import MARGIN, Writing
+from .model import check_request, load_synthesis, sample
+from .numbers import ALPHABET, OFFSET_STD, encode, number_by_writer, to_model_offsets
 
 NAME = "synthesis"
 SHIPPED = WEIGHTS_DIR / f"{NAME}.safetensors"
