@@ -4,6 +4,7 @@ Tests that need ``../shared/data`` take the ``data_dir`` fixture. Without the da
 are skipped on a user's machine, but fail under CI (``CI=true``), where the data is
 always present, so a broken data path can never pass silently. ``device`` runs a test on
 the CPU and, where a GPU is present, again on CUDA; ``cuda`` is for tests of CUDA alone.
+``trained`` is the toy synthesis network the synthesis and web-page tests share.
 """
 
 from __future__ import annotations
@@ -60,3 +61,12 @@ def weights(tmp_path_factory):
     path = tmp_path_factory.mktemp("line") / "line.safetensors"
     save_line_model(model, path)
     return path, model
+
+
+@pytest.fixture(scope="session")
+def trained():
+    """The tiny synthesis network after 150 steps on the toy hand (its end-of-stroke logits are far from 0);
+    do not train it further."""
+    from synthesis_toy import trained_toy_model
+
+    return trained_toy_model(steps=150)[0]

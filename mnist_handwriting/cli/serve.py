@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from ..errors import UserError
 from .common import add_data_options, add_model_options, converter_spec, locations, torch_device, trace_points
@@ -12,11 +13,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "serve", help="a local web page: draw a digit and watch it written",
         description="Serve a small web page: draw a digit with the mouse or a finger and watch the model write it "
-                    "(label by the shipped classifier unless you pick one), write a number, browse random "
-                    "converted MNIST digits. Binds to 127.0.0.1 (this machine only) unless --host says otherwise.")
+                    "(label by the shipped classifier unless you pick one), write a number, have the synthesis "
+                    "network write one in a hand, browse random converted MNIST digits. Binds to 127.0.0.1 (this "
+                    "machine only) unless --host says otherwise.")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks a free one)")
     parser.add_argument("--quiet", action="store_true", help="do not log each request")
+    parser.add_argument("--synthesis-model", metavar="PATH",
+                        help="synthesis weights for the page's synthesise panel, loaded when first used "
+                             "(default: the shipped ones)")
     add_model_options(parser)
     add_data_options(parser)
     parser.set_defaults(func=run)
@@ -30,9 +35,12 @@ def run(args: argparse.Namespace) -> None:
 
     if not 0 <= args.port <= 65535:
         raise UserError(f"port {args.port} is outside 0..65535", "use e.g. --port 8000")
+    if args.synthesis_model is not None and not Path(args.synthesis_model).expanduser().is_file():
+        raise UserError(f"--synthesis-model {args.synthesis_model} is not a file",
+                        "pass the DIR/synthesis.safetensors that `mnist-handwriting train-synthesis --out DIR` wrote")
     device = torch_device(args.device)
     app = App(load_converter(converter_spec(args), device, trace_points(args)), locations=locations(args),
-              device=str(device))
+              synthesis_model=args.synthesis_model, device=str(device))
     try:
         server = make_server(app, args.host, args.port, quiet=args.quiet)
     except OSError as error:

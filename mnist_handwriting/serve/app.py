@@ -1,7 +1,8 @@
-"""What the web page asks for, as plain functions of parsed JSON: draw, write, gallery.
+"""What the web page asks for, as plain functions of parsed JSON: draw, write, synthesize, gallery.
 
-:class:`App` holds the converter, the classifier and the digit pool (loaded on first use,
-so the page works without the data or a shipped classifier until an endpoint needs them).
+:class:`App` holds the converter, the classifier, the digit pool and the synthesis network
+(loaded on first use, so the page works without the data or a shipped model until an
+endpoint needs them).
 Every bad input raises :class:`RequestError` with an HTTP status and a one-line message;
 the HTTP layer (:mod:`.server`) turns it into a JSON error reply.
 """
@@ -22,6 +23,9 @@ MAX_SIDE = 1024
 """Largest accepted image side, pixels (the page's canvas is 280)."""
 MAX_GALLERY = 48
 """Most digits one gallery request may ask for."""
+NO_SYNTHESIZER = ("train one with `mnist-handwriting train-synthesis --out DIR` and start the page with "
+                  "`mnist-handwriting serve --synthesis-model DIR/synthesis.safetensors`")
+"""How to get a synthesis network when none is shipped."""
 
 
 class RequestError(Exception):
@@ -40,6 +44,8 @@ def _field(payload: dict, name: str, kind: type, default=None, low: int | None =
         return default
     if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
         raise RequestError(400, f"'{name}' must be an integer, got {type(value).__name__}")
+    if kind is float and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        raise RequestError(400, f"'{name}' must be a number, got {type(value).__name__}")
     if kind is str and not isinstance(value, str):
         raise RequestError(400, f"'{name}' must be a string, got {type(value).__name__}")
     if kind is int and ((low is not None and value < low) or (high is not None and value > high)):
@@ -81,6 +87,43 @@ def _pixels(value) -> np.ndarray:
     return array
 
 
+def _drawn_prime(value):
+    """The ``prime`` field, digits drawn on the page (``{text, points}`` in the writing frame), as a
+    :class:`..synthesize.Prime`, or ``None``.
+
+    The drawing is moved to start at the left margin and resampled to the training numbers'
+    20 points a character, so the network reads it as it read the hands it learned from.
+    """
+    from ..strokes import resample
+    from ..synthesis.model import MAX_CHARACTERS
+    from ..synthesis.numbers import POINTS_PER_DIGIT
+    from ..synthesis.writing import prime_from_writing
+    from ..write import MARGIN, Writing
+
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise RequestError(400, f"'prime' must be an object {{text, points}}, got {type(value).__name__}")
+    text, points = value.get("text"), value.get("points")
+    if not isinstance(text, str):
+        raise RequestError(400, "'prime' needs a 'text' string: the digits that were drawn")
+    if not isinstance(points, list) or not points:
+        raise RequestError(400, "'prime' has no 'points': draw a few digits to prime with")
+    if not all(isinstance(row, list) and len(row) == 3 and
+               all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in row) for row in points):
+        raise RequestError(400, "'prime' points must be rows [x, y, pen_up] of numbers")
+    array = np.asarray(points, np.float32)
+    if not np.isfinite(array).all() or not np.isin(array[:, 2], (0, 1)).all():
+        raise RequestError(400, "'prime' points must be finite, with pen_up 0 or 1")
+    characters = len(text.replace(" ", ""))
+    if characters > MAX_CHARACTERS:
+        raise RequestError(400, f"the drawn prime's text has {characters} characters, more than {MAX_CHARACTERS}")
+    array = resample(array, POINTS_PER_DIGIT * max(characters, 1))
+    array[:, 0] += MARGIN - array[:, 0].min()
+    # A Writing without spans: the drawing is not split into characters.
+    return prime_from_writing(Writing(text, array, float(array[:, 0].max() + MARGIN), []), "the drawn prime")
+
+
 @dataclass
 class App:
     """The server's state: ``converter`` (see :func:`..convert.load_converter`) and what loads lazily.
@@ -88,13 +131,17 @@ class App:
     ``classifier``: a model for :func:`..models.classifier.predict`, or ``None`` to load the
     shipped one when a drawing comes without a label. ``pool``: a :class:`..write.DigitPool`,
     or ``None`` to load the thinned MNIST test digits from ``locations`` (a
-    :class:`..data.datasets.Locations`; ``None``: the usual folders).
+    :class:`..data.datasets.Locations`; ``None``: the usual folders), where the pendigits
+    writers' hands are read too. ``synthesizer``: a network for :func:`..synthesize.synthesize`,
+    or ``None`` to load the weights file ``synthesis_model`` (``None``: the shipped one).
     """
 
     converter: object
     classifier: object = None
     pool: object = None
     locations: object = None
+    synthesizer: object = None
+    synthesis_model: str | None = None
     device: str = "cpu"
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -125,6 +172,29 @@ class App:
                 except UserError as error:
                     raise RequestError(503, f"the MNIST digits are not available ({error})") from None
             return self.pool
+
+    def _synthesis_network(self):
+        from ..synthesis.writing import load_synthesizer
+
+        with self._lock:
+            if self.synthesizer is None:
+                try:
+                    self.synthesizer = load_synthesizer(self.synthesis_model, self.device)
+                except UserError as error:
+                    message = f"{error.problem}: {NO_SYNTHESIZER}" if self.synthesis_model is None else str(error)
+                    raise RequestError(503, message) from None
+            return self.synthesizer
+
+    def _writer_prime(self, writer: int, seed: int):
+        from ..data.datasets import Locations
+        from ..synthesis.writing import prime_from_writer
+
+        locations = self.locations or Locations()
+        with self._lock:
+            try:
+                return prime_from_writer(writer, seed, data_dir=locations.data_dir, cache_dir=locations.cache_dir)
+            except UserError as error:
+                raise RequestError(503, f"the pendigits writers are not available ({error})") from None
 
     def draw(self, payload: dict) -> dict:
         """A drawn digit (``image``: base64 PNG, or ``pixels``: 2-D array; optional ``label``) to its trajectory."""
@@ -173,6 +243,34 @@ class App:
         return {"text": writing.text, "width": round(writing.width, 5), "points": points_list(writing.points),
                 "spans": [list(s) for s in writing.spans], "svg": writing_svg(writing),
                 "stroke3": to_stroke3(writing.points).tolist(), "converter": self.converter.name}
+
+    def synthesize(self, payload: dict) -> dict:
+        """``text`` written by the synthesis network (optional ``bias``, ``seed``, and a hand: ``writer``
+        1-30 or a drawn ``prime``), with the character each point was written for (``alignment``)."""
+        from ..export.numbers import writing_svg
+        from ..export.outputs import points_list
+        from ..export.stroke3 import to_stroke3
+        from ..synthesis.writing import check_texts, synthesize
+
+        text = _field(payload, "text", str, "")
+        bias = _field(payload, "bias", float, 1.0)
+        seed = _field(payload, "seed", int, 0, low=0, high=2**31 - 1)
+        writer = _field(payload, "writer", int, low=1, high=30)
+        if writer is not None and payload.get("prime") is not None:
+            raise RequestError(400, "give at most one hand: 'writer' (pendigits) or 'prime' (drawn digits)")
+        try:
+            check_texts(text, bias)   # before the slower loading of a writer's hand and of the network
+            prime = self._writer_prime(writer, seed) if writer is not None else _drawn_prime(payload.get("prime"))
+            check_texts(text, bias, prime)   # the prime's text counts towards the 100 characters
+        except UserError as error:
+            raise RequestError(400, str(error)) from None
+        model = self._synthesis_network()
+        with self._lock:
+            [writing] = synthesize(text, model, bias=bias, seed=seed, prime=prime)
+        return {"text": writing.text, "width": round(writing.width, 5), "points": points_list(writing.points),
+                "spans": [list(s) for s in writing.spans], "alignment": writing.alignment.tolist(),
+                "svg": writing_svg(writing), "stroke3": to_stroke3(writing.points).tolist(),
+                "hand": None if prime is None else prime.source}
 
     def gallery(self, count: int = 12, seed: int = 0) -> dict:
         """``count`` random thinned MNIST test digits (fewer if the pool is smaller) with their converted trajectories."""

@@ -1,7 +1,7 @@
 """The HTTP layer: one event loop that gathers whole requests, a few threads that answer them.
 
 Routes: ``GET /`` (the page), ``GET /static/NAME`` (its script and style sheet), ``POST
-/api/draw``, ``POST /api/write``, ``GET /api/gallery?count=N&seed=S``. Request bodies are
+/api/draw``, ``POST /api/write``, ``POST /api/synthesize``, ``GET /api/gallery?count=N&seed=S``. Request bodies are
 JSON objects of at most :data:`MAX_BODY` bytes. Errors are JSON ``{"error": message}``
 with a 4xx status for bad requests and 500 for a failure inside a handler, which is
 reported to the client and never stops the server.
@@ -135,7 +135,7 @@ class Handler(BaseHTTPRequestHandler):
                     raise RequestError(400, "'count' and 'seed' must be integers") from None
                 self._json(200, self.app.gallery(count, seed))
                 return
-            if url.path in ("/api/draw", "/api/write"):
+            if url.path in ("/api/draw", "/api/write", "/api/synthesize"):
                 raise RequestError(405, f"{url.path} takes POST")
             name = "index.html" if url.path in ("/", "/index.html") else url.path.removeprefix("/static/")
             if name not in STATIC_FILES or (name != "index.html" and not url.path.startswith("/static/")):
@@ -145,7 +145,7 @@ class Handler(BaseHTTPRequestHandler):
         self._guarded(work)
 
     def do_POST(self) -> None:
-        routes = {"/api/draw": self.app.draw, "/api/write": self.app.write}
+        routes = {"/api/draw": self.app.draw, "/api/write": self.app.write, "/api/synthesize": self.app.synthesize}
 
         def work():
             path = urlsplit(self.path).path

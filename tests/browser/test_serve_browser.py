@@ -1,4 +1,5 @@
-"""End to end in a real headless chromium: draw a stroke on the page and watch it written.
+"""End to end in a real headless chromium: draw a stroke on the page and watch it written; draw a
+prime and watch a number synthesised.
 
 Needs Debian's browser (``apt-get install -y chromium chromium-driver``); skipped without it,
 except where ``MNIST_HANDWRITING_REQUIRE_BROWSER`` is set (CI), where its absence is an error.
@@ -18,6 +19,7 @@ from mnist_handwriting.convert import load_converter
 from mnist_handwriting.paths import WEIGHTS_DIR
 from mnist_handwriting.serve.app import App
 from mnist_handwriting.serve.server import make_server
+from serving import call, small_pool, start
 
 BROWSER = find_browser()
 if BROWSER is None and os.environ.get("MNIST_HANDWRITING_REQUIRE_BROWSER"):
@@ -77,3 +79,47 @@ def test_draw_a_stroke_and_watch_it_written(page_url):
                              ".textContent !== ''")
             with open(screenshot, "wb") as out:
                 out.write(browser.screenshot())
+
+
+@pytest.fixture()
+def synthesis_server(trained):
+    server = start(App(load_converter("trace"), pool=small_pool(), synthesizer=trained))
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def test_draw_a_prime_and_watch_a_number_synthesised(synthesis_server):
+    with WebDriver(*BROWSER) as browser:
+        browser.open(f"http://127.0.0.1:{synthesis_server.server_address[1]}/")
+        browser.script("""const send = window.fetch;   // keep the synthesis request the page sends
+            window.fetch = (url, options) => {
+              if (url === "/api/synthesize") window.sent = JSON.parse(options.body);
+              return send(url, options);
+            };""")
+        # A "1" and a "7" on the 480x120 prime pad (px from its centre; its height is 1.0 in the writing frame),
+        # scrolled into view, as WebDriver's pointer moves are relative to the centre of its visible part.
+        browser.script("document.getElementById('prime-pad').scrollIntoView({block: 'center'})")
+        browser.drag("#prime-pad", [(-180, -40), (-182, 0), (-185, 40)])
+        browser.drag("#prime-pad", [(-140, -35), (-80, -40), (-100, 0), (-120, 40)])
+        browser.script("""document.getElementById('prime-text').value = '17';
+            document.getElementById('synthesize-hand').value = 'drawn';
+            document.getElementById('synthesize-text').value = '01';
+            document.getElementById('synthesize-seed').value = '2';
+            document.getElementById('synthesize-form').requestSubmit();""")
+        browser.wait_for("return document.getElementById('synthesis').dataset.state === 'done'"
+                         " || document.getElementById('message').textContent !== ''", timeout=60)
+        assert browser.script("return document.getElementById('message').textContent") == ""
+        sent = browser.script("return window.sent")
+        assert sent["text"] == "01" and sent["bias"] == 1 and sent["seed"] == 2 and "writer" not in sent
+        prime = sent["prime"]
+        assert prime["text"] == "17" and [p[2] for p in prime["points"]].count(1) == 2 and prime["points"][-1][2] == 1
+        assert prime["points"][0][:2] == pytest.approx([60 / 120, 20 / 120], abs=0.03)
+        assert prime["points"][-1][:2] == pytest.approx([120 / 120, 100 / 120], abs=0.03)
+        status, _, reply = call(synthesis_server, "POST", "/api/synthesize", sent)
+        assert status == 200
+        drawn = browser.script("return Number(document.getElementById('synthesis').dataset.drawn)")
+        assert drawn == len(reply["points"])          # the page animated the server's whole answer
+        legend = browser.script("return [...document.querySelectorAll('#synthesis-legend span')]"
+                                ".map(s => [s.textContent, s.style.color])")
+        assert legend == [["0", "rgb(68, 1, 84)"], ["1", "rgb(253, 231, 37)"]]   # one colour per character

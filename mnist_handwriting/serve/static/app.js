@@ -1,4 +1,4 @@
-// The page of `mnist-handwriting serve`: a drawing pad, a number writer and a gallery.
+// The page of `mnist-handwriting serve`: a drawing pad, a number writer, a number synthesiser and a gallery.
 // Points are [x, y, pen_up] with 1.0 = one 28-px digit cell, y down; pen_up = 1 lifts the pen
 // after the point (mnist_handwriting/strokes.py).
 "use strict";
@@ -33,14 +33,16 @@ function colour(t) {
   return `rgb(${mix.join(",")})`;
 }
 
-// Draw the first `count` points of `points` on `canvas`, one digit cell = canvas height.
-function drawPoints(canvas, points, count) {
+// Draw the first `count` points of `points` on `canvas`, one digit cell = canvas height; `tint(i)` is the
+// colour of the stroke from point i (default: by time along the trajectory).
+function drawPoints(canvas, points, count, tint) {
   const g = canvas.getContext("2d");
   const cell = canvas.height;
   g.clearRect(0, 0, canvas.width, canvas.height);
   g.lineCap = "round";
   g.lineJoin = "round";
   const steps = Math.max(points.length - 1, 1);
+  tint = tint || ((i) => colour(i / steps));
   for (let i = 0; i + 1 < count; i++) {
     const [x0, y0, up] = points[i];
     const [x1, y1] = points[i + 1];
@@ -51,7 +53,7 @@ function drawPoints(canvas, points, count) {
       g.lineWidth = Math.max(1, cell / 140);
     } else {
       g.setLineDash([]);
-      g.strokeStyle = colour(i / steps);
+      g.strokeStyle = tint(i);
       g.lineWidth = Math.max(1.5, cell / 20);
     }
     g.moveTo(x0 * cell, y0 * cell);
@@ -61,7 +63,7 @@ function drawPoints(canvas, points, count) {
   g.setLineDash([]);
   for (let i = 0; i < count; i++) {  // one-point strokes (dots)
     if ((i === 0 || points[i - 1][2]) && points[i][2]) {
-      g.fillStyle = colour(i / steps);
+      g.fillStyle = tint(i);
       g.beginPath();
       g.arc(points[i][0] * cell, points[i][1] * cell, Math.max(1.5, cell / 30), 0, 2 * Math.PI);
       g.fill();
@@ -76,14 +78,15 @@ function drawPoints(canvas, points, count) {
   }
 }
 
-// Animate `points` on `canvas` point by point; data-state goes "drawing" -> "done".
-function animate(canvas, points) {
+// Animate `points` on `canvas` point by point (coloured by `tint`, see drawPoints); data-state goes
+// "drawing" -> "done".
+function animate(canvas, points, tint) {
   if (canvas.timer) clearInterval(canvas.timer);
   let count = 0;
   canvas.dataset.state = "drawing";
   canvas.timer = setInterval(() => {
     count += 1;
-    drawPoints(canvas, points, count);
+    drawPoints(canvas, points, count, tint);
     canvas.dataset.drawn = String(count);
     if (count >= points.length) {
       clearInterval(canvas.timer);
@@ -96,6 +99,12 @@ function animate(canvas, points) {
 function blobLink(link, text, type) {
   if (link.href.startsWith("blob:")) URL.revokeObjectURL(link.href);
   link.href = URL.createObjectURL(new Blob([text], {type}));
+}
+
+// The pointer's position on `canvas`, in canvas pixels.
+function canvasPoint(canvas, event) {
+  const box = canvas.getBoundingClientRect();
+  return [(event.clientX - box.left) * canvas.width / box.width, (event.clientY - box.top) * canvas.height / box.height];
 }
 
 // ---------------------------------------------------------------- drawing pad
@@ -111,15 +120,10 @@ function clearPad() {
   inked = false;
 }
 
-function padPoint(event) {
-  const box = pad.getBoundingClientRect();
-  return [(event.clientX - box.left) * pad.width / box.width, (event.clientY - box.top) * pad.height / box.height];
-}
-
 pad.addEventListener("pointerdown", (event) => {
   drawing = true;
   pad.setPointerCapture(event.pointerId);
-  const [x, y] = padPoint(event);
+  const [x, y] = canvasPoint(pad, event);
   pen.strokeStyle = "#000";
   pen.lineWidth = 24;  // ~2.3 px once a full-height digit is scaled into MNIST's 20-px box, like MNIST strokes
   pen.lineCap = "round";
@@ -133,7 +137,7 @@ pad.addEventListener("pointerdown", (event) => {
 
 pad.addEventListener("pointermove", (event) => {
   if (!drawing) return;
-  const [x, y] = padPoint(event);
+  const [x, y] = canvasPoint(pad, event);
   pen.lineTo(x, y);
   pen.stroke();
 });
@@ -213,6 +217,86 @@ $("write-form").addEventListener("submit", async (event) => {
     showMessage(error.message);
   }
 });
+
+// ---------------------------------------------------------------- synthesis
+
+const primePad = $("prime-pad");
+const primeInk = primePad.getContext("2d");
+let priming = false;
+let primePoints = [];  // the drawn prime: [x, y, pen_up] in the writing frame (canvas height = 1.0)
+
+function clearPrime() {
+  primeInk.clearRect(0, 0, primePad.width, primePad.height);
+  primeInk.strokeStyle = "#000";
+  primeInk.lineWidth = 5;
+  primeInk.lineCap = "round";
+  primeInk.lineJoin = "round";
+  primePoints = [];
+}
+
+function primeTo(event) {
+  const [x, y] = canvasPoint(primePad, event);
+  primePoints.push([x / primePad.height, y / primePad.height, 0]);
+  primeInk.lineTo(x, y);
+  primeInk.stroke();
+}
+
+primePad.addEventListener("pointerdown", (event) => {
+  priming = true;
+  primePad.setPointerCapture(event.pointerId);
+  primeInk.beginPath();
+  primeInk.moveTo(...canvasPoint(primePad, event));
+  primeTo(event);
+});
+
+primePad.addEventListener("pointermove", (event) => { if (priming) primeTo(event); });
+
+function endPrimeStroke() {
+  if (!priming) return;
+  priming = false;
+  primePoints[primePoints.length - 1][2] = 1;
+}
+primePad.addEventListener("pointerup", endPrimeStroke);
+primePad.addEventListener("pointercancel", endPrimeStroke);
+
+// The text's characters in the colours of their points, each titled with its points.
+function showAlignment(result, shade) {
+  $("synthesis-legend").replaceChildren(...[...result.text].map((char, i) => {
+    const span = document.createElement("span");
+    const [start, stop] = result.spans[i];
+    span.textContent = char;
+    span.style.color = shade(i);
+    span.title = stop > start ? `'${char}': points ${start}-${stop - 1}` : `'${char}': no points`;
+    return span;
+  }));
+}
+
+$("synthesize-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const body = {text: $("synthesize-text").value};
+  for (const name of ["bias", "seed"]) {
+    const value = $(`synthesize-${name}`).value;
+    if (value !== "") body[name] = Number(value);
+  }
+  const hand = $("synthesize-hand").value;
+  if (hand === "drawn") body.prime = {text: $("prime-text").value, points: primePoints};
+  else if (hand !== "") body.writer = Number(hand);
+  try {
+    const result = await api("POST", "/api/synthesize", body);
+    showMessage("");
+    const canvas = $("synthesis");
+    canvas.width = Math.ceil(result.width * canvas.height);
+    const shade = (character) => colour(character / Math.max(result.text.length - 1, 1));
+    showAlignment(result, shade);
+    animate(canvas, result.points, (i) => shade(result.alignment[i]));
+  } catch (error) {
+    showMessage(error.message);
+  }
+});
+
+for (let writer = 1; writer <= 30; writer++) $("synthesize-hand").add(new Option(`pendigits writer ${writer}`, writer));
+$("prime-clear").addEventListener("click", clearPrime);
+clearPrime();
 
 // ---------------------------------------------------------------- gallery
 
