@@ -192,6 +192,32 @@ def overdraw(points: np.ndarray) -> float:
     return (drawn - len(union)) / len(union) if union else 0.0
 
 
+def phantom_segments(points: np.ndarray, image: np.ndarray, distance: float = 1.0) -> float:
+    """Share of the pen-down segments of ``points: (T, 3)`` that lie off the input ``image: (28, 28)``.
+
+    A segment is a phantom when more than half of its 1-pixel line is farther than ``distance`` px
+    from the image's ink (> 0.5 on a 0..1 or 0..255 scale): the trajectory draws it, yet the
+    reconstruction the model matched to the image cannot show it (the note's learned-line artefact,
+    "segments drawn but missing from the reconstruction"). 0 without pen-down segments.
+    """
+    from scipy.ndimage import distance_transform_edt
+    from skimage.draw import line
+
+    from ..render.exact import pixel_coords
+
+    image = np.asarray(image, np.float64)
+    ink = image > (0.5 * 255 if image.max() > 1 else 0.5)
+    far = distance_transform_edt(~ink) > distance if ink.any() else np.ones_like(ink)
+    points = np.asarray(points, np.float64)
+    pixels = pixel_coords(points[:, :2], PIXELS)
+    down = np.flatnonzero(points[:-1, 2] <= 0.5)
+    phantoms = 0
+    for i in down:
+        rows, cols = line(pixels[i, 1], pixels[i, 0], pixels[i + 1, 1], pixels[i + 1, 0])
+        phantoms += far[rows, cols].mean() > 0.5
+    return phantoms / len(down) if len(down) else 0.0
+
+
 def axis_aligned_share(points: np.ndarray, degrees: float = 5.0, shortest: float = 1.5) -> float:
     """Share of the pen-down segments of ``points: (T, 3)`` at least ``shortest`` px long that lie
     within ``degrees`` of horizontal or vertical: the note's "stairway" segments."""

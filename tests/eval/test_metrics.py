@@ -163,6 +163,17 @@ def test_overdraw_of_a_clean_line_a_retraced_line_and_two_strokes():
     assert metrics.overdraw(_at((5, 10, 1), (9, 9, 1))) == 0.0                          # nothing drawn
 
 
+def test_phantom_segments_are_the_drawn_segments_that_lie_off_the_input():
+    image = np.zeros((28, 28), np.uint8)
+    image[10, 5:16] = 255                                                       # a horizontal line, columns 5-15
+    on_the_line = _at((5, 10, 0), (15, 10, 1))
+    assert metrics.phantom_segments(on_the_line, image) == 0.0
+    assert metrics.phantom_segments(_at((5, 11, 0), (15, 11, 1)), image) == 0.0   # 1 px off: within the tolerance
+    assert metrics.phantom_segments(_at((5, 10, 0), (15, 10, 0), (15, 22, 1)), image) == 0.5   # then down, off the ink
+    assert metrics.phantom_segments(_at((5, 10, 0), (15, 10, 1), (15, 22, 1)), image) == 0.0   # lifted: not drawn
+    assert metrics.phantom_segments(_at((5, 20, 0), (15, 20, 1)), image / 255.0) == 1.0           # 0..1 images too
+
+
 def test_axis_aligned_share_counts_long_segments_near_the_axes():
     path = _at((5, 5, 0), (15, 5, 0), (15, 15, 0), (25, 25, 0), (26, 25, 1))   # right, down, diagonal, 1 px
     assert metrics.axis_aligned_share(path) == pytest.approx(2 / 3)
