@@ -1,0 +1,24 @@
+"""benchmarks/reference.py (issue 14) is optional: without the reference checkout or TensorFlow it says why and skips that side."""
+
+import sys
+from argparse import Namespace
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+
+import reference  # noqa: E402
+
+
+def test_the_reference_side_is_skipped_with_its_reason(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("MNIST_HANDWRITING_REFERENCE", raising=False)
+    monkeypatch.delenv("MNIST_HANDWRITING_TF_PYTHON", raising=False)
+    args = Namespace(reference=None, tf_python=None, threads=1, iterations=1)
+    assert reference.reference_times(args, tmp_path / "digits.npz") is None
+    assert "no checkout of Grzego/mnist-handwriting-dataset" in capsys.readouterr().out
+    (tmp_path / "train.py").write_text("")
+    args.reference = str(tmp_path)
+    assert reference.reference_times(args, tmp_path / "digits.npz") is None
+    assert "no Python with TensorFlow" in capsys.readouterr().out
+    args.tf_python = sys.executable   # the suite's Python has no TensorFlow
+    assert reference.reference_times(args, tmp_path / "digits.npz") is None
+    assert "cannot import tensorflow" in capsys.readouterr().out
