@@ -87,6 +87,17 @@ def _pixels(value) -> np.ndarray:
     return array
 
 
+def _writing_reply(writing) -> dict:
+    """The JSON of a written number (``write`` and ``synthesize``): text, frame width, points, spans, SVG, stroke-3."""
+    from ..export.numbers import writing_svg
+    from ..export.outputs import points_list
+    from ..export.stroke3 import to_stroke3
+
+    return {"text": writing.text, "width": round(writing.width, 5), "points": points_list(writing.points),
+            "spans": [list(s) for s in writing.spans], "svg": writing_svg(writing),
+            "stroke3": to_stroke3(writing.points).tolist()}
+
+
 def _drawn_prime(value):
     """The ``prime`` field, digits drawn on the page (``{text, points}`` in the writing frame), as a
     :class:`..synthesize.Prime`, or ``None``.
@@ -225,9 +236,6 @@ class App:
 
     def write(self, payload: dict) -> dict:
         """``text`` (optional ``style``, ``seed``) written as one trajectory in the writing frame."""
-        from ..export.numbers import writing_svg
-        from ..export.outputs import points_list
-        from ..export.stroke3 import to_stroke3
         from ..write import check_text, write_text
 
         text = _field(payload, "text", str)
@@ -240,16 +248,11 @@ class App:
         pool = self._pool()
         with self._lock:
             writing = write_text(text, self.converter, pool, style=style, seed=seed)
-        return {"text": writing.text, "width": round(writing.width, 5), "points": points_list(writing.points),
-                "spans": [list(s) for s in writing.spans], "svg": writing_svg(writing),
-                "stroke3": to_stroke3(writing.points).tolist(), "converter": self.converter.name}
+        return {**_writing_reply(writing), "converter": self.converter.name}
 
     def synthesize(self, payload: dict) -> dict:
         """``text`` written by the synthesis network (optional ``bias``, ``seed``, and a hand: ``writer``
         1-30 or a drawn ``prime``), with the character each point was written for (``alignment``)."""
-        from ..export.numbers import writing_svg
-        from ..export.outputs import points_list
-        from ..export.stroke3 import to_stroke3
         from ..synthesis.writing import check_texts, synthesize
 
         text = _field(payload, "text", str, "")
@@ -267,9 +270,7 @@ class App:
         model = self._synthesis_network()
         with self._lock:
             [writing] = synthesize(text, model, bias=bias, seed=seed, prime=prime)
-        return {"text": writing.text, "width": round(writing.width, 5), "points": points_list(writing.points),
-                "spans": [list(s) for s in writing.spans], "alignment": writing.alignment.tolist(),
-                "svg": writing_svg(writing), "stroke3": to_stroke3(writing.points).tolist(),
+        return {**_writing_reply(writing), "alignment": writing.alignment.tolist(),
                 "hand": None if prime is None else prime.source}
 
     def gallery(self, count: int = 12, seed: int = 0) -> dict:
