@@ -48,6 +48,7 @@ def run(args: argparse.Namespace) -> None:
     from ..export.numbers import load_writings, save_writing
     from ..formats import output_suffix
     from ..paths import output_path
+    from ..synthesis.model import check_bias
     from ..synthesis.numbers import random_number_texts
     from ..synthesis.writing import (check_texts, load_synthesizer, prime_from_writer, prime_from_writing,
                               synthesize)
@@ -66,10 +67,9 @@ def run(args: argparse.Namespace) -> None:
         check_fps(args.fps)
     if args.writer is not None and not 1 <= args.writer <= 30:
         raise UserError(f"--writer {args.writer} is not a pendigits writer", "choose a writer among 1..30")
+    check_bias(args.bias)   # before the slow loading of the model and the prime
     if args.text is not None:
-        check_texts(args.text, args.bias)   # before the slow loading of the model and the prime
-    else:
-        check_texts("0", args.bias)
+        check_texts(args.text, args.bias)
     prime = None
     if args.prime is not None:
         writings = load_writings(args.prime)

@@ -25,7 +25,8 @@ from ..data.human import DEV_WRITERS
 from ..eval.metrics import dtw_batch, ldtw_batch
 from ..strokes import resample
 from ..write import DIGITS, Writing
-from .numbers import POINTS_PER_DIGIT, _pendigits_pool, build_numbers, number_by_writer, random_number_texts
+from .numbers import (POINTS_PER_DIGIT, TrajectoryPool, build_numbers, pendigits_pool, random_number_texts,
+                      written_number)
 from .reader import character_error_rate, read_trajectories
 from .writing import prime_from_writing, synthesize
 
@@ -87,13 +88,10 @@ class References:
     digits: dict[int, dict[int, np.ndarray]]
 
 
-def references(writers=DEV_WRITERS, half: int = 1, data_dir=None, cache_dir=None) -> References:
-    """The digits of ``writers`` in pendigits rows of parity ``half``, as :class:`References`."""
-    pool = _pendigits_pool(tuple(writers), data_dir, cache_dir, half)
-    digits = {}
-    for writer in writers:
-        digits[writer] = {label: _shapes([pool.points[row] for row in pool.members(label, writer)])
-                          for label in range(10)}
+def references(pool: TrajectoryPool, writers=DEV_WRITERS) -> References:
+    """The digits of ``writers`` in ``pool`` (a :func:`.numbers.pendigits_pool`), as :class:`References`."""
+    digits = {writer: {label: _shapes([pool.points[row] for row in pool.members(label, writer)]) for label in range(10)}
+              for writer in writers}
     return References(tuple(writers), digits)
 
 
@@ -126,15 +124,15 @@ def style_confusion(model, numbers_per_writer: int, bias: float = 1.0, seed: int
     """Prime with each development writer, write ``numbers_per_writer`` random numbers, identify each written
     digit's writer. Returns the confusion table (rows: priming writer), its accuracy, and the identifier's
     accuracy on as many real digits of the same writers (their even rows, against the odd)."""
-    refs = references(data_dir=data_dir, cache_dir=cache_dir)
+    primes = pendigits_pool(DEV_WRITERS, data_dir, cache_dir, half=0)
+    refs = references(pendigits_pool(DEV_WRITERS, data_dir, cache_dir, half=1))
     synthesized, real = [], []
     for writer in refs.writers:
-        number = number_by_writer(PRIME_TEXT, writer, seed, data_dir, cache_dir, half=0)
+        number = written_number(PRIME_TEXT, primes, writer, np.random.default_rng(seed))
         prime = prime_from_writing(number.writing(), f"pendigits writer {writer}")
         texts = texts_for(numbers_per_writer, seed + writer)
         for writing in synthesize(texts, model, bias=bias, seed=seed + writer, prime=prime):
             synthesized += [(writer, identify(label, points, refs)) for label, points in written_digits(writing)]
-    primes = _pendigits_pool(refs.writers, data_dir, cache_dir, half=0)
     rng = np.random.default_rng(seed)
     per_writer = max(1, len(synthesized) // len(refs.writers))
     for writer in refs.writers:

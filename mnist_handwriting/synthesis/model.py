@@ -288,12 +288,17 @@ def _draw(mixture: Mixture, bias: float, generator: torch.Generator) -> torch.Te
     return torch.stack([dx, dy, lift], dim=1)
 
 
-def check_request(texts, bias, prime, points_per_character, alphabet) -> tuple[list[str], str, np.ndarray]:
-    """The arguments of :func:`sample`, checked: the texts as a list, the priming text and offsets ``(T, 3)``."""
-    texts = [texts] if isinstance(texts, str) else list(texts)
+def check_bias(bias) -> None:
+    """A ``UserError`` unless ``bias`` is a finite number of 0 or more."""
     if not isinstance(bias, (int, float)) or not math.isfinite(bias) or bias < 0:
         raise UserError(f"a 'bias' of {bias!r} cannot be used", "use a bias of 0 or more (0: as learned, 1: neater)",
                         "bias")
+
+
+def check_request(texts, bias, prime, points_per_character, alphabet) -> tuple[list[str], str, np.ndarray]:
+    """The arguments of :func:`sample`, checked: the texts as a list, the priming text and offsets ``(T, 3)``."""
+    texts = [texts] if isinstance(texts, str) else list(texts)
+    check_bias(bias)
     if not isinstance(points_per_character, int) or points_per_character < 1:
         raise UserError(f"a 'points_per_character' of {points_per_character!r} cannot be used",
                         "use a whole number of 1 or more", "points_per_character")

@@ -36,6 +36,7 @@ from the frame's origin (:func:`mnist_handwriting.strokes.to_offsets`) and ``end
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 
@@ -102,8 +103,8 @@ class NumberSample:
         return Writing(self.text, self.points, self.width, list(self.spans))
 
 
-class _Pool:
-    """Digit trajectories to draw from: ``points: (N, 20, 3)``, ``labels``, ``ids`` (see ``NumberSample.digits``), ``writers``."""
+class TrajectoryPool:
+    """Digit trajectories to draw numbers from: ``points: (N, 20, 3)``, ``labels``, ``ids`` (see ``NumberSample.digits``), ``writers``."""
 
     def __init__(self, points: np.ndarray, labels: np.ndarray, ids: np.ndarray, writers: np.ndarray | None = None):
         self.points, self.ids = points, ids
@@ -117,7 +118,7 @@ class _Pool:
         return self._members[digit if writer is None else writer * 10 + digit]
 
 
-def _mnist_pool(split: str, evaluation: bool) -> _Pool:
+def _mnist_pool(split: str, evaluation: bool) -> TrajectoryPool:
     from ..datasets import shipped
 
     if split not in ("train", "valid", "test"):
@@ -127,7 +128,7 @@ def _mnist_pool(split: str, evaluation: bool) -> _Pool:
                         "use the train or valid split, or pass 'evaluation' to measure on test digits", "split")
     digits = shipped.load(split)
     ids = digits.mnist_index + (TEST_OFFSET if split == "test" else 0)
-    return _Pool(digits.points, digits.labels, ids)
+    return TrajectoryPool(digits.points, digits.labels, ids)
 
 
 def check_writers(writers, evaluation: bool = False) -> tuple[int, ...]:
@@ -145,8 +146,9 @@ def check_writers(writers, evaluation: bool = False) -> tuple[int, ...]:
     return chosen
 
 
-def _pendigits_pool(writers: tuple[int, ...], data_dir, cache_dir, half: int | None = None) -> _Pool:
-    """The digits of ``writers``; ``half`` 0 or 1: only their even or odd rows (two disjoint sets of digits)."""
+def pendigits_pool(writers: tuple[int, ...], data_dir=None, cache_dir=None, half: int | None = None) -> TrajectoryPool:
+    """The pendigits digits of ``writers`` (ids as given, unchecked), resampled to :data:`POINTS_PER_DIGIT`
+    points; ``half`` 0 or 1: only their even or odd rows (two disjoint sets of digits)."""
     from ..data.human import load_pendigits
 
     digits = load_pendigits(data_dir, cache_dir)
@@ -154,7 +156,7 @@ def _pendigits_pool(writers: tuple[int, ...], data_dir, cache_dir, half: int | N
     if half is not None:
         rows = rows[rows % 2 == half]
     points = np.stack([resample(digits.trajectory(i), POINTS_PER_DIGIT) for i in rows]).astype(np.float32)
-    return _Pool(points, digits.labels[rows], rows, digits.writers[rows])
+    return TrajectoryPool(points, digits.labels[rows], rows, digits.writers[rows])
 
 
 def random_number_texts(count: int, rng: np.random.Generator) -> list[str]:
@@ -180,30 +182,35 @@ def build_numbers(count: int, source: str = "both", *, writers=None, split: str 
     texts = random_number_texts(count, rng)
     mnist = _mnist_pool(split, evaluation) if source != "pendigits" else None
     chosen = check_writers(DEFAULT_WRITERS if writers is None else writers, evaluation)
-    pendigits = _pendigits_pool(chosen, data_dir, cache_dir) if source != "mnist" else None
+    pendigits = pendigits_pool(chosen, data_dir, cache_dir) if source != "mnist" else None
     samples = []
     for text in texts:
         human = source == "pendigits" or (source == "both" and rng.random() < 0.5)
         pool = pendigits if human else mnist
-        samples.append(_written(text, pool, int(rng.choice(chosen)) if human else None, rng))
+        samples.append(written_number(text, pool, int(rng.choice(chosen)) if human else None, rng))
     return samples
 
 
-def _written(text: str, pool: _Pool, writer: int | None, rng: np.random.Generator) -> NumberSample:
-    """``text`` written with random digits of ``pool`` (by ``writer``, for pendigits) and laid out by ``place``."""
+def written_number(text: str, pool: TrajectoryPool, writer: int | None, rng: np.random.Generator) -> NumberSample:
+    """``text`` (valid characters assumed) written with random digits of ``pool`` (by ``writer``, for pendigits) and laid out by ``place``."""
     rows = [int(rng.choice(pool.members(int(c), writer))) for c in text if c in DIGITS]
     writing = place(text, list(pool.points[rows]), rng)
     return NumberSample(text, writing.points, writing.width, writing.spans, writer, tuple(int(pool.ids[r]) for r in rows))
 
 
 def number_by_writer(text: str, writer: int, seed: int = 0, data_dir: str | os.PathLike | None = None,
-                     cache_dir: str | os.PathLike | None = None, half: int | None = None) -> NumberSample:
+                     cache_dir: str | os.PathLike | None = None) -> NumberSample:
     """``text`` written with random digits of pendigits writer ``writer`` (1-30, the development writers
-    too: this writes, it does not train), reproducibly for a ``seed``; for priming a hand. ``half`` 0
-    or 1: only the writer's even or odd pendigits rows (keeps a prime apart from digits it is compared with)."""
+    too: this writes, it does not train), reproducibly for a ``seed``; for priming a hand."""
     encode(text, ALPHABET)
-    pool = _pendigits_pool(check_writers([writer], evaluation=True), data_dir, cache_dir, half)
-    return _written(text, pool, int(writer), np.random.default_rng(seed))
+    pool = _writer_pool(check_writers([writer], evaluation=True), data_dir, cache_dir)
+    return written_number(text, pool, int(writer), np.random.default_rng(seed))
+
+
+@functools.lru_cache(maxsize=32)
+def _writer_pool(writers: tuple[int, ...], data_dir, cache_dir) -> TrajectoryPool:
+    """:func:`pendigits_pool` kept for the next prime of the same writer (a server primes per request)."""
+    return pendigits_pool(writers, data_dir, cache_dir)
 
 
 def length_batches(lengths: np.ndarray, batch_size: int, seed: int, epoch: int) -> list[np.ndarray]:

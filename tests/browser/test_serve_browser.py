@@ -74,6 +74,10 @@ def test_draw_a_stroke_and_watch_it_written(page_url):
             browser.script("document.getElementById('write-form').requestSubmit()")
             browser.wait_for("const s = document.getElementById('writing').dataset.state;"
                              "return s === 'done' || document.getElementById('message').textContent !== ''")
+            # The shipped synthesis network writes the panel's default number, unprimed.
+            browser.script("document.getElementById('synthesize-form').requestSubmit()")
+            browser.wait_for("return document.getElementById('synthesis').dataset.state === 'done'"
+                             " || document.getElementById('message').textContent !== ''", timeout=60)
             browser.wait_for("return [...document.querySelectorAll('#gallery canvas')]"
                              ".every(c => c.dataset.state === 'done') || document.getElementById('gallery')"
                              ".textContent !== ''")
