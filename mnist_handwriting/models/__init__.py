@@ -10,12 +10,14 @@ from __future__ import annotations
 from .ensemble import DigitEnsemble
 from .handwriting_lstm import HandwritingLSTM, ModelConfig, PointModel, pen_up_flags
 from .masked import MaskedLSTM
+from .proposals import ProposalEnsemble
 
 
 def build_model(config: ModelConfig) -> PointModel:
     """A freshly initialised model for ``config`` (CPU, float32)."""
     config.validate()
-    return {"ensemble": DigitEnsemble, "masked": MaskedLSTM}.get(config.kind, HandwritingLSTM)(config)
+    return {"ensemble": DigitEnsemble, "masked": MaskedLSTM, "proposals": ProposalEnsemble}.get(config.kind, HandwritingLSTM)(config)
 
 
-__all__ = ["DigitEnsemble", "HandwritingLSTM", "MaskedLSTM", "ModelConfig", "PointModel", "build_model", "pen_up_flags"]
+__all__ = ["DigitEnsemble", "HandwritingLSTM", "MaskedLSTM", "ModelConfig", "PointModel", "ProposalEnsemble",
+           "build_model", "pen_up_flags"]

@@ -76,20 +76,28 @@ class DigitEnsemble(PointModel):
     def forward(self, images: torch.Tensor, labels: torch.Tensor, fast: bool = False) -> torch.Tensor:
         """``images: (B, 28, 28)`` in [0, 1], ``labels: (B,)`` -> ``raw: (B, T, 3)``; ``fast``: see :func:`unroll`."""
         check_inputs(images, labels, self.projection.dtype)
+        return self.routed(model_inputs(images, labels, self.config.input_blur), labels, fast=fast)
+
+    def routed(self, inputs: torch.Tensor, labels: torch.Tensor, offset: torch.Tensor | None = None,
+               fast: bool = False) -> torch.Tensor:
+        """The routed recurrence on checked ``inputs: (B, 794)`` (:func:`model_inputs`) -> ``raw: (B, T, 3)``;
+        ``offset: (B, 4H)`` is added to each sample's layer-1 gates at every step (a proposal, :mod:`.proposals`)."""
         config = self.config
         slot, group = class_slots(labels)
-        inputs = model_inputs(images, labels, config.input_blur)
         padded = inputs.new_zeros(CLASSES * group, inputs.shape[1]).index_copy(0, slot, inputs)
         padded = padded.view(CLASSES, group, -1)
         label_rows = self.label[torch.arange(CLASSES), :, torch.arange(CLASSES)]   # (10, L - 1, 4H)
         constant = [torch.bmm(padded, self.static) + self.bias[:, None, 0]]
+        if offset is not None:
+            constant[0] = constant[0] + inputs.new_zeros(CLASSES * group, offset.shape[1]).index_copy(
+                0, slot, offset).view(CLASSES, group, -1)
         constant += [(label_rows[:, k - 1] + self.bias[:, k])[:, None] for k in range(1, config.layers)]
 
         def gates(k, previous, x, state):
             joined = torch.cat([previous, state] if k == 0 else [previous, x, state], dim=2)
             return torch.baddbmm(constant[k], joined, self.step[k])
 
-        raw = unroll(config, lambda width: images.new_zeros(CLASSES, group, width), gates,
+        raw = unroll(config, lambda width: inputs.new_zeros(CLASSES, group, width), gates,
                      lambda out: torch.bmm(out, self.projection),
                      lambda x: nn.functional.dropout(x, config.dropout, self.training), fast)
         return raw.view(CLASSES * group, config.points, 3)[slot]

@@ -24,7 +24,7 @@ from .deferred import DeferredWeights
 IMAGE_FEATURES = 28 * 28
 CLASSES = 10
 THIRD_ACTIVATIONS = ("sigmoid", "exp")
-KINDS = ("lstm", "ensemble", "masked")
+KINDS = ("lstm", "ensemble", "masked", "proposals")
 INITS = ("torch", "tensorflow")
 FEEDBACKS = ("squashed", "raw")
 PEN_DRAWN = 0.05
@@ -38,8 +38,9 @@ Peaks are dense around it: of the 190,000 segments of the routed ensemble's test
 class ModelConfig:
     """Everything needed to rebuild a handwriting model (saved inside its weights file)."""
 
-    kind: str = "lstm"                  # "lstm" (one model for all digits), "ensemble" (one per digit class) or
+    kind: str = "lstm"                  # "lstm" (one model for all digits), "ensemble" (one per digit class),
                                         # "masked" (the note's repository: one LSTM whose units are split among the classes)
+                                        # or "proposals" (the ensemble drawing K orders with their odds, issue 16)
     hidden: int = 512                   # LSTM units per layer (per class for the ensemble)
     layers: int = 3                     # stacked LSTM layers; the last one projects to 3 outputs
     points: int = 20                    # T: points emitted per digit (T - 1 segments)
@@ -50,6 +51,7 @@ class ModelConfig:
     input_blur: float = 0.0             # Gaussian blur (sigma, px) of the image before the input layer; 0 = none
     init: str = "torch"                 # "torch" (uniform +-1/sqrt(H)) or "tensorflow" (TF1 LSTMCell: Glorot kernels, zero bias)
     feedback: str = "squashed"          # point fed to the next step: "squashed" (x, y, sigmoid(third)) or "raw" (as emitted)
+    proposals: int = 1                  # K drawing orders per image (kind "proposals": the ensemble with K proposals and their odds)
 
     def validate(self) -> "ModelConfig":
         """Raise UserError on a value no model can be built from; return self."""
@@ -75,6 +77,8 @@ class ModelConfig:
             bad("init", self.init, " or ".join(INITS))
         if self.feedback not in FEEDBACKS:
             bad("feedback", self.feedback, " or ".join(FEEDBACKS))
+        if (self.kind == "proposals") != (self.proposals > 1) or self.proposals < 1:
+            bad("proposals", self.proposals, "2 or more with model.kind=proposals, else 1")
         if self.kind == "masked" and self.hidden % CLASSES:
             bad("hidden", self.hidden, f"a multiple of {CLASSES} for the masked model (units are split among the classes)")
         return self

@@ -76,6 +76,9 @@ class PairedConfig:
     dtw_gamma: float = 0.001            # soft-DTW smoothing, squared unit-square units (0.001 ~ (0.9 px)^2)
     pen_weight: float = 0.0             # weight of the pen-up BCE on calibrated segment-peak logits
     recon_weight: float = 0.0           # weight of the reconstruction MSE on the paired digits' images
+    share: float = 0.05                 # model.kind=proposals: share of the trajectory losses every proposal takes
+                                        # (the one closest to the writer's takes the rest: winner takes all, relaxed)
+    odds_weight: float = 0.1            # model.kind=proposals: weight of the odds head's cross-entropy against the winner
 
     def validate(self) -> "PairedConfig":
         if self.every < 1:
@@ -86,6 +89,8 @@ class PairedConfig:
                             "set paired.point_weight, paired.dtw_weight, paired.pen_weight or paired.recon_weight")
         if not self.dtw_gamma > 0:
             _bad("paired.dtw_gamma", self.dtw_gamma, "use a positive number")
+        if not self.share <= 1:
+            _bad("paired.share", self.share, "use a share in [0, 1]")
         if not self.holdout < 24:
             _bad("paired.holdout", self.holdout, "hold out 0..23 of the 24 training writers")
         return self
@@ -210,6 +215,14 @@ PRESETS: dict[str, TrainConfig] = {
     "human-best": TrainConfig(model=dataclasses.replace(_ENSEMBLE, input_blur=1.0), init_model=ROUTED_RUN, lr=0.001,
                               epochs=5, aux=_AUX, paired=PairedConfig(batch=128, every=1, point_weight=1.0,
                                                                       dtw_weight=1.0, pen_weight=0.1)),
+    # Issue 16: human-best extended to K = 4 drawing orders per image with their odds (model.kind=proposals),
+    # fine-tuned from the shipped human-best on the same paired digits: the proposal closest to the writer's
+    # trajectory takes 95% of the trajectory losses, the odds head learns which one that was, and every
+    # proposal keeps the reconstruction loss. One epoch: each step draws K times what human-best's does.
+    "human-proposals": TrainConfig(model=dataclasses.replace(_ENSEMBLE, input_blur=1.0, kind="proposals", proposals=4),
+                                   init_model="human-best", lr=0.001, epochs=1, aux=_AUX,
+                                   paired=PairedConfig(batch=128, every=1, point_weight=1.0, dtw_weight=1.0,
+                                                       pen_weight=0.1, share=0.05, odds_weight=0.1)),
 }
 """Named configurations of the founding note and beyond (``train --config NAME``)."""
 

@@ -35,9 +35,9 @@ from ..viz.images import reconstruction_grid, save_reconstructions
 from . import config as configs
 from .checkpoint import CHECKPOINT, load_checkpoint, restore, save_checkpoint
 from .data import Digits, HumanSamples, batch_indices, steps_per_epoch
-from .losses import (angle_loss, distance_loss, human_loss, pen_loss, point_loss, reconstruction_loss,
-                     soft_dtw_divergence)
-from .paired import PairedHuman, human_validation, load_paired
+from .losses import (angle_loss, distance_loss, human_loss, pen_errors, point_errors, reconstruction_errors,
+                     reconstruction_loss, soft_dtw_divergences)
+from .paired import PairedHuman, human_validation, load_paired, proposal_validation
 
 MODEL_FILE = "model.safetensors"
 CONFIG_FILE = "config.json"
@@ -61,6 +61,9 @@ class Trainer:
 
     def __post_init__(self):
         self.wrapped = self.wrapped or self.model
+        if self.proposing and self.wrapped is not self.model:
+            raise UserError("a proposals model (model.kind=proposals) trains in one process, not under torchrun",
+                            "run `mnist-handwriting train` without torchrun")
         try:
             self.rasteriser = make_rasteriser(self.config.model.rasteriser).to(self.device)
         except ValueError as error:
@@ -90,11 +93,24 @@ class Trainer:
         """``raw: (B, T, 3)`` -> ``(B, 28, 28)`` with the configured rasteriser and compositing."""
         return self.rasteriser(raw.float(), compositing=self.config.model.compositing)
 
-    def reconstruction_step(self, images: torch.Tensor, labels: torch.Tensor) -> dict[str, float]:
-        """One Adam step on ``images: (B, 28, 28)``; returns the loss terms."""
+    @property
+    def proposing(self) -> bool:
+        """Whether the model draws several proposals (``model.kind=proposals``, :mod:`..models.proposals`)."""
+        return self.config.model.kind == "proposals"
+
+    def drawn(self, images: torch.Tensor, labels: torch.Tensor):
+        """What the model draws for ``images: (B, 28, 28)``: ``(raw: (B', T, 3) float32, the images it should
+        reconstruct (B', 28, 28), logits)``; for a proposals model every proposal (``B' = B K``, proposal k of
+        sample b at ``b K + k``) with the odds logits ``(B, K)``, else ``B' = B`` and logits ``None``."""
         with self.autocast():
-            raw = self.wrapped(images, labels)
-        raw = raw.float()
+            if not self.proposing:
+                return self.wrapped(images, labels).float(), images, None
+            raw, logits = self.model.proposals(images, labels)
+        return raw.float().flatten(0, 1), images.repeat_interleave(raw.shape[1], dim=0), logits.float()
+
+    def reconstruction_step(self, images: torch.Tensor, labels: torch.Tensor) -> dict[str, float]:
+        """One Adam step on ``images: (B, 28, 28)`` (every proposal of a proposals model); returns the loss terms."""
+        raw, images, _ = self.drawn(images, labels)
         terms = {"recon": reconstruction_loss(self.render(raw), images)}
         if self.config.aux.distance:
             terms["distance"] = distance_loss(raw)
@@ -114,26 +130,41 @@ class Trainer:
         return float(loss.detach())
 
     def paired_step(self, batch: PairedHuman) -> dict[str, float]:
-        """One Adam step of the supervised trajectory losses on paired human digits; returns the loss terms."""
+        """One Adam step of the supervised trajectory losses on paired human digits; returns the loss terms.
+
+        A proposals model: each proposal's weighted loss is computed, the proposal closest to the writer's
+        trajectory (the smallest) takes ``1 - paired.share`` of it and all share the rest, and the odds head
+        learns which one won (cross-entropy, ``paired.odds_weight``); the terms logged are the winners'."""
         paired = self.config.paired
-        with self.autocast():
-            raw = self.wrapped(batch.images, batch.labels)
-        raw = raw.float()
+        raw, images, logits = self.drawn(batch.images, batch.labels)
+        count = 1 if logits is None else logits.shape[1]
+        targets = batch.targets.repeat_interleave(count, dim=0)
         weights = {"point": paired.point_weight, "dtw": paired.dtw_weight, "pen": paired.pen_weight,
                    "paired_recon": paired.recon_weight}
-        terms = {}
+        errors = {}   # name -> (B, K) per sample and proposal
         if paired.point_weight:
-            terms["point"] = point_loss(raw, batch.targets)
+            errors["point"] = point_errors(raw, targets)
         if paired.dtw_weight:
-            terms["dtw"] = soft_dtw_divergence(raw, batch.targets, paired.dtw_gamma)
+            errors["dtw"] = soft_dtw_divergences(raw, targets, paired.dtw_gamma)
         if paired.pen_weight or paired.recon_weight:
             segments = self.rasteriser.segments(raw)
             if paired.pen_weight:
-                terms["pen"] = pen_loss(segments, batch.targets)
+                errors["pen"] = pen_errors(segments, targets)
             if paired.recon_weight:
-                terms["paired_recon"] = reconstruction_loss(composite(segments, self.config.model.compositing),
-                                                            batch.images)
-        self._update(sum(weights[name] * value for name, value in terms.items()))
+                errors["paired_recon"] = reconstruction_errors(
+                    composite(segments, self.config.model.compositing), images)
+        errors = {name: value.view(-1, count) for name, value in errors.items()}
+        total = sum(weights[name] * value for name, value in errors.items())
+        if logits is None:
+            terms = {name: value.mean() for name, value in errors.items()}
+            loss = total.mean()
+        else:
+            winner = total.detach().argmin(dim=1, keepdim=True)
+            terms = {name: value.gather(1, winner).mean() for name, value in errors.items()}
+            terms["odds"] = nn.functional.cross_entropy(logits, winner[:, 0])
+            loss = (1 - paired.share) * total.gather(1, winner).mean() + paired.share * total.mean() \
+                + paired.odds_weight * terms["odds"]
+        self._update(loss)
         return {name: float(value.detach()) for name, value in terms.items()}
 
     def _update(self, loss: torch.Tensor, optimizer: torch.optim.Optimizer | None = None) -> None:
@@ -215,10 +246,14 @@ def init_from(model: PointModel, name_or_path: str) -> None:
 
     source = load_model(name_or_path)
     mine, theirs = model.state_dict(), source.state_dict()
-    if set(mine) != set(theirs) or any(mine[k].shape != theirs[k].shape for k in mine):
+    # A proposals model may start from the ensemble it extends: its proposals and odds keep their initialisation.
+    extends = model.config.kind == "proposals" and source.config.kind == "ensemble"
+    if not (set(theirs) <= set(mine) if extends else set(theirs) == set(mine)) \
+            or any(mine[k].shape != theirs[k].shape for k in theirs):
         raise UserError(f"init_model {name_or_path!r} has another architecture ({source.config})",
-                        "use weights with the same model kind, hidden size, layers and activation")
-    model.load_state_dict(theirs)
+                        "use weights with the same model kind, hidden size, layers and activation "
+                        "(or an ensemble's for a proposals model)")
+    model.load_state_dict(theirs, strict=not extends)
 
 
 @dataclass
@@ -442,6 +477,8 @@ def _finish(run: Run, summary: dict) -> dict:
     if validation is not None and len(validation):   # held-out training writers, never the dev writers
         metrics["paired_validation"] = human_validation(trainer.model, validation, trainer.device)
         metrics["paired_validation_digits"] = len(validation)
+        if trainer.proposing:
+            metrics["paired_validation_proposals"] = proposal_validation(trainer.model, validation, trainer.device)
         log.write({"phase": "eval", "step": step, **{f"val_{k}": v for k, v in metrics["paired_validation"].items()}})
     save_model(trainer.model, run.out_dir / MODEL_FILE, metrics=metrics, command=run.command, dtype=dtype,
                train=configs.to_dict(trainer.config), machine=describe_machine(trainer.device))
@@ -453,7 +490,8 @@ def _finish(run: Run, summary: dict) -> dict:
     save_reconstructions(run.out_dir / SAMPLES_FILE, sample.images, rendered)
     log.image("samples", reconstruction_grid(sample.images, rendered), step)
     return {key: value for key, value in metrics.items()
-            if key in ("test_mse", "test_digits", "paired_validation", "paired_validation_digits")}
+            if key in ("test_mse", "test_digits", "paired_validation", "paired_validation_digits",
+                       "paired_validation_proposals")}
 
 
 __all__ = ["Trainer", "train", "MODEL_FILE", "CONFIG_FILE", "LOG_FILE", "SAMPLES_FILE"]

@@ -13,7 +13,7 @@ DIRECTION_EPS = 1e-7
 
 def reconstruction_loss(rendered: torch.Tensor, images: torch.Tensor) -> torch.Tensor:
     """MSE between ``rendered: (B, 28, 28)`` and the thinned inputs ``images: (B, 28, 28)`` in [0, 1]."""
-    return torch.mean((rendered.float() - images) ** 2)
+    return reconstruction_errors(rendered, images).mean()
 
 
 def distance_loss(raw: torch.Tensor) -> torch.Tensor:
@@ -30,19 +30,20 @@ def angle_loss(raw: torch.Tensor) -> torch.Tensor:
 
 def human_loss(raw: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """MSE on x, y between ``raw: (B, T, 3)`` and human samples ``target: (B, T, 3)`` resampled to T."""
-    return torch.mean((raw[..., :2].float() - target[..., :2]) ** 2)
+    return point_errors(raw, target).mean()
 
 
 UNREACHABLE = 1e10
 """Soft-DTW cost of cells outside the table: finite (an infinity would give NaN gradients through
 ``logsumexp``) and far above any real cost (squared distances in the unit square are <= 2)."""
 PEN_LOGIT_SCALE = 4.0
-"""Slope of the pen-down logit in log-peak units (see :func:`pen_loss`)."""
+"""Slope of the pen-down logit in log-peak units (see :func:`pen_errors`)."""
 
 
-def point_loss(raw: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Direct point loss: MSE on x, y, point i against point i of ``target: (B, T, 3)`` (arc-length resampled)."""
-    return human_loss(raw, target)
+def point_errors(raw: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Direct point loss of each sample ``(B,)``: MSE on x, y, point i against point i of ``target: (B, T, 3)``
+    (arc-length resampled)."""
+    return torch.mean((raw[..., :2].float() - target[..., :2]) ** 2, dim=(1, 2))
 
 
 def soft_dtw(a: torch.Tensor, b: torch.Tensor, gamma: float) -> torch.Tensor:
@@ -73,16 +74,16 @@ def soft_dtw(a: torch.Tensor, b: torch.Tensor, gamma: float) -> torch.Tensor:
     return previous1[:, n]
 
 
-def soft_dtw_divergence(raw: torch.Tensor, target: torch.Tensor, gamma: float) -> torch.Tensor:
-    """DTW-aligned point loss: the soft-DTW divergence (Blondel et al. 2021) on x, y, per point, batch mean.
+def soft_dtw_divergences(raw: torch.Tensor, target: torch.Tensor, gamma: float) -> torch.Tensor:
+    """DTW-aligned point loss of each sample ``(B,)``: the soft-DTW divergence (Blondel et al. 2021) on x, y, per point.
 
     ``sdtw(a, b) - (sdtw(a, a) + sdtw(b, b)) / 2`` is 0 for identical sequences and small for
     a copy sampled at another speed, so the model is not punished for where along its path
-    it puts its points; divided by ``T`` to be on the scale of :func:`point_loss` (x2).
+    it puts its points; divided by ``T`` to be on the scale of :func:`point_errors` (x2).
     """
     a, b = raw[..., :2].float(), target[..., :2].float()
     divergence = soft_dtw(a, b, gamma) - (soft_dtw(a, a, gamma) + soft_dtw(b, b, gamma)) / 2
-    return (divergence / a.shape[1]).mean()
+    return divergence / a.shape[1]
 
 
 def pen_logits(segments: torch.Tensor) -> torch.Tensor:
@@ -98,8 +99,14 @@ def pen_logits(segments: torch.Tensor) -> torch.Tensor:
     return PEN_LOGIT_SCALE * torch.log(peaks / PEN_DRAWN)
 
 
-def pen_loss(segments: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Pen-up as classification: BCE of :func:`pen_logits` against ``target: (B, T, 3)``'s pen lifts (segment i is
-    pen-down iff ``target[:, i, 2] == 0``)."""
+def pen_errors(segments: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Pen-up as classification, per sample ``(B,)``: BCE of :func:`pen_logits` against ``target: (B, T, 3)``'s
+    pen lifts (segment i is pen-down iff ``target[:, i, 2] == 0``)."""
     down = 1.0 - target[:, :-1, 2].float()
-    return torch.nn.functional.binary_cross_entropy_with_logits(pen_logits(segments.float()), down)
+    return torch.nn.functional.binary_cross_entropy_with_logits(pen_logits(segments.float()), down,
+                                                                reduction="none").mean(dim=1)
+
+
+def reconstruction_errors(rendered: torch.Tensor, images: torch.Tensor) -> torch.Tensor:
+    """:func:`reconstruction_loss` of each sample: ``(B,)``."""
+    return torch.mean((rendered.float() - images) ** 2, dim=(1, 2))

@@ -102,3 +102,20 @@ def human_validation(model, digits: DigitSet, device, batch_size: int = 512) -> 
         labels = torch.from_numpy(digits.labels[start:start + batch_size]).to(device)
         parts.append(model.draw(images, labels).float().cpu().numpy())
     return _mean_scores(np.concatenate(parts) if parts else np.zeros((0, 2, 3), np.float32), digits)
+
+
+def proposal_validation(model, digits: DigitSet, device, batch_size: int = 512) -> dict[str, float]:
+    """A proposals model's K drawings of ``digits`` against the writers' own: best-of-K mean LDTW and direction
+    agreement (the proposal nearest by LDTW), and how often the most probable proposal is that nearest one."""
+    from ..eval.proposals import proposal_scores
+
+    points, probabilities = [], []
+    for start in range(0, len(digits), batch_size):
+        images = torch.from_numpy(digits.images[start:start + batch_size].astype(np.float32) / 255.0).to(device)
+        labels = torch.from_numpy(digits.labels[start:start + batch_size]).to(device)
+        drawn, odds = model.draw_proposals(images, labels)
+        points.append(drawn.float().cpu().numpy())
+        probabilities.append(odds.float().cpu().numpy())
+    scores = proposal_scores(np.concatenate(points), np.concatenate(probabilities),
+                             [digits.trajectory(i) for i in range(len(digits))])
+    return {name: float(np.mean(values)) for name, values in scores.items()}

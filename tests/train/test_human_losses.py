@@ -6,7 +6,21 @@ import torch
 
 from mnist_handwriting.models.handwriting_lstm import PEN_DRAWN
 from mnist_handwriting.render import make_rasteriser
-from mnist_handwriting.train.losses import pen_logits, pen_loss, point_loss, soft_dtw, soft_dtw_divergence
+from mnist_handwriting.train.losses import pen_errors, pen_logits, point_errors, soft_dtw, soft_dtw_divergences
+
+
+def point_loss(raw, target):
+    """The batch mean, as a plain paired step takes it."""
+    return point_errors(raw, target).mean()
+
+
+def soft_dtw_divergence(raw, target, gamma):
+    return soft_dtw_divergences(raw, target, gamma).mean()
+
+
+def pen_loss(segments, target):
+    return pen_errors(segments, target).mean()
+
 
 GAMMA = 1e-4
 

@@ -45,7 +45,7 @@ def test_every_preset_reduces_its_losses_on_a_fixed_batch(name):
     config = preset(name)
     # Every preset's rasteriser must build: a damaged or missing shipped line model fails here, never skips.
     make_rasteriser(config.model.rasteriser)
-    small = {"ensemble": "model.hidden=8", "masked": "model.hidden=20"}.get(config.model.kind, "model.hidden=32")
+    small = {"ensemble": "model.hidden=8", "proposals": "model.hidden=8", "masked": "model.hidden=20"}.get(config.model.kind, "model.hidden=32")
     config = apply_overrides(config, TINY + [small, "lr=0.01"])
     torch.manual_seed(0)
     images, labels, trajectories = synthetic_digits()

@@ -170,3 +170,55 @@ def test_init_from_copies_weights_across_point_counts_and_rejects_other_sizes():
 def test_paired_training_without_any_loss_weight_is_refused():
     with pytest.raises(UserError, match="every paired loss weight is 0"):
         apply_overrides(preset("human-best"), ["point_weight=0", "dtw_weight=0", "pen_weight=0"])
+
+
+def proposals_trainer(*extra):
+    config = apply_overrides(preset("human-proposals"), ["model.hidden=8", "model.points=8", "model.proposals=3",
+                                                         *extra])
+    torch.manual_seed(0)
+    return Trainer(config, build_model(config.model), torch.device("cpu"))
+
+
+def test_only_the_winning_proposal_learns_the_trajectory_when_it_takes_it_all():
+    trainer = proposals_trainer("paired.share=0", "paired.odds_weight=0", "lr=0.01")
+    model, batch = trainer.model, tiny_paired()
+    with torch.no_grad():
+        raw, _ = model.proposals(batch.images, batch.labels)
+        errors = ((raw[..., :2] - batch.targets[:, None, :, :2]) ** 2).mean(dim=(2, 3))   # point loss only, below
+    trainer.config.paired.dtw_weight = trainer.config.paired.pen_weight = 0.0
+    before = model.proposal.detach().clone()
+    trainer.paired_step(batch)
+    moved = (model.proposal.detach() - before).abs().amax(dim=-1) > 0        # (10, K): which proposals changed
+    winners = errors.argmin(dim=1)
+    for label in range(10):
+        won = set(winners[batch.labels == label].tolist())
+        assert set(torch.nonzero(moved[label])[:, 0].tolist()) == won, label
+
+
+def test_the_odds_head_learns_which_proposal_wins():
+    trainer = proposals_trainer("lr=0.01", "paired.odds_weight=1")
+    for name, parameter in trainer.model.named_parameters():   # the drawings stay put, so the winners do
+        parameter.requires_grad_(name.startswith("odds"))
+    batch = tiny_paired()
+    first = trainer.paired_step(batch)
+    assert set(first) == {"point", "dtw", "pen", "odds"}
+    assert first["odds"] == pytest.approx(np.log(3), abs=1e-5)   # even odds at first
+    for _ in range(30):
+        last = trainer.paired_step(batch)
+    assert last["odds"] < 0.1 * first["odds"]
+
+
+def test_a_proposals_model_starts_from_human_best():
+    trainer = proposals_trainer()
+    config = apply_overrides(preset("human-proposals"), [])
+    model = build_model(config.model)
+    init_from(model, config.init_model)
+    from mnist_handwriting.models.registry import load_model
+
+    images = tiny_paired(20).images
+    labels = torch.tensor([5, 8, 0, 9, 2, 7])
+    torch.testing.assert_close(model(images, labels), load_model("human-best")(images, labels))
+    assert trainer.proposing and not Trainer(apply_overrides(preset("human-best"), ["model.hidden=8"]),
+                                             build_model(apply_overrides(preset("human-best"),
+                                                                         ["model.hidden=8"]).model),
+                                             torch.device("cpu")).proposing
