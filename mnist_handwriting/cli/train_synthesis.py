@@ -26,6 +26,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--source", choices=("mnist", "pendigits", "both"), default="both",
                         help="whose digits write the training numbers: handwritten MNIST, the pendigits writers "
                              "1-20 (one writer per number), or half each (default: both)")
+    parser.add_argument("--joined", type=float, default=0.0, metavar="P",
+                        help="share of training and validation numbers that are two numbers joined by a space in "
+                             "one hand, as a primed writing is (default: 0)")
     parser.add_argument("--numbers", type=int, default=60_000, help="training numbers (default: 60000)")
     parser.add_argument("--valid-numbers", type=int, default=500, help="validation numbers (default: 500)")
     parser.add_argument("--batch-size", type=int, default=32, help="numbers per step (default: 32)")
@@ -39,7 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_data_options(parser)
     parser.set_defaults(func=run, parameter_flags={"out_dir": "--out", "max_steps": "--steps",
                                                    "max_seconds": "--minutes", "batch_size": "--batch-size",
-                                                   "lr": "--lr", "count": "--numbers"})
+                                                   "lr": "--lr", "count": "--numbers", "joined": "--joined"})
 
 
 def run(args: argparse.Namespace) -> None:
@@ -64,12 +67,14 @@ def run(args: argparse.Namespace) -> None:
         raise UserError(str(error), "pass --layers, --hidden and --mixtures of 1 or more") from None
     config = TrainConfig(model=model_config, batch_size=args.batch_size, lr=args.lr, max_steps=args.steps,
                          max_seconds=args.minutes * 60, seed=args.seed,
-                         data=f"{args.source}: {args.numbers} numbers, seed {args.seed}")
+                         data=f"{args.source}: {args.numbers} numbers, seed {args.seed}"
+                              + (f", joined {args.joined:g}" if args.joined else ""))
     config.validate()
     print(f"building {args.numbers:,} training and {args.valid_numbers:,} validation numbers ({args.source}) ...",
           file=sys.stderr)
-    samples = numbers_data(args.numbers, args.source, seed=args.seed, data_dir=args.data_dir, cache_dir=args.cache_dir)
-    validation = numbers_data(args.valid_numbers, args.source, validation=True, seed=args.seed + 1,
+    samples = numbers_data(args.numbers, args.source, seed=args.seed, joined=args.joined, data_dir=args.data_dir,
+                           cache_dir=args.cache_dir)
+    validation = numbers_data(args.valid_numbers, args.source, validation=True, seed=args.seed + 1, joined=args.joined,
                               data_dir=args.data_dir, cache_dir=args.cache_dir)
     command = shlex.join(["mnist-handwriting", *sys.argv[1:]])
     _, metrics = train_synthesis(samples, config, args.out, validation=validation, resume=args.resume,

@@ -165,21 +165,29 @@ def random_number_texts(count: int, rng: np.random.Generator) -> list[str]:
 
 
 def build_numbers(count: int, source: str = "both", *, writers=None, split: str = "train", seed: int = 0,
-                  evaluation: bool = False, data_dir: str | os.PathLike | None = None,
+                  evaluation: bool = False, joined: float = 0.0, data_dir: str | os.PathLike | None = None,
                   cache_dir: str | os.PathLike | None = None) -> list[NumberSample]:
     """``count`` random numbers written from real digits (module docstring), the same for the same arguments.
 
     ``source``: ``mnist``, ``pendigits`` or ``both``; ``writers``: pendigits writer ids (default
     1-24; 25-30 need ``evaluation``); ``split``: the handwritten-MNIST split (``train``, ``valid``;
-    ``test`` needs ``evaluation``). ``data_dir`` / ``cache_dir``: where pendigits is read and cached.
+    ``test`` needs ``evaluation``). ``joined``: the probability that a number is two random numbers
+    joined by a space and written in one hand (up to 25 characters), as a primed writing is: a
+    prime, a space, the text. ``data_dir`` / ``cache_dir``: where pendigits is read and cached.
     """
     if source not in SOURCES:
         raise UserError(f"unknown source {source!r}", f"use a 'source' of {', '.join(SOURCES)}", "source")
+    if not 0.0 <= joined <= 1.0:
+        raise UserError(f"a 'joined' probability of {joined} is outside [0, 1]", "use a value between 0 and 1",
+                        "joined")
     if source == "mnist" and writers is not None:
         raise UserError("writers were given for MNIST numbers, which have no writers",
                         "drop 'writers', or use the source pendigits or both", "writers")
     rng = np.random.default_rng(seed)
     texts = random_number_texts(count, rng)
+    if joined:   # drawn after the texts, so that joined=0 gives the numbers it always gave
+        seconds, join = random_number_texts(count, rng), rng.random(count) < joined
+        texts = [f"{text} {second}" if both else text for text, second, both in zip(texts, seconds, join)]
     mnist = _mnist_pool(split, evaluation) if source != "pendigits" else None
     chosen = check_writers(DEFAULT_WRITERS if writers is None else writers, evaluation)
     pendigits = pendigits_pool(chosen, data_dir, cache_dir) if source != "mnist" else None

@@ -101,18 +101,19 @@ class Batch:
         return Batch(*(getattr(self, f.name).to(device) for f in dataclasses.fields(self)))
 
 
-def numbers_data(count: int, source: str = "both", *, validation: bool = False, seed: int = 0, data_dir=None,
-                 cache_dir=None) -> list[tuple[str, np.ndarray]]:
+def numbers_data(count: int, source: str = "both", *, validation: bool = False, seed: int = 0, joined: float = 0.0,
+                 data_dir=None, cache_dir=None) -> list[tuple[str, np.ndarray]]:
     """``count`` random numbers as ``(text, offsets: (T, 3))`` pairs in the network's normalised offsets.
 
     Training numbers (:func:`mnist_handwriting.synthesis.numbers.build_numbers`) come from
     handwritten-MNIST training digits (the ``train`` split) and/or pendigits writers 1-20, by
     ``source``; ``validation`` numbers from the MNIST ``valid`` split and/or writers 21-24 (the
-    settings are chosen on these). The test digits and writers 25-30 are never used here.
+    settings are chosen on these). The test digits and writers 25-30 are never used here. ``joined``:
+    the share of numbers that are two numbers in one hand (:func:`~.numbers.build_numbers`).
     """
     writers = None if source == "mnist" else (VALID_WRITERS if validation else TRAIN_WRITERS)
     numbers = build_numbers(count, source, writers=writers, split="valid" if validation else "train", seed=seed,
-                            data_dir=data_dir, cache_dir=cache_dir)
+                            joined=joined, data_dir=data_dir, cache_dir=cache_dir)
     return [(number.text, to_model_offsets(number.points)) for number in numbers]
 
 

@@ -136,3 +136,21 @@ def test_the_stored_std_is_that_of_training_numbers(data_dir, cache_dir):
     samples = build_numbers(2000, seed=6, data_dir=data_dir, cache_dir=cache_dir)
     assert offset_std(samples) == pytest.approx(OFFSET_STD, rel=0.05)
     assert np.std(np.concatenate([to_model_offsets(s.points)[1:, :2].ravel() for s in samples])) == pytest.approx(1, rel=0.05)
+
+
+def test_joined_numbers_are_two_numbers_in_one_hand_and_leave_the_others_alone(data_dir, cache_dir):
+    plain = build_numbers(200, "pendigits", writers=WRITERS, seed=4, data_dir=data_dir, cache_dir=cache_dir)
+    joined = build_numbers(200, "pendigits", writers=WRITERS, seed=4, joined=0.5, data_dir=data_dir,
+                           cache_dir=cache_dir)
+    longer = [j for p, j in zip(plain, joined) if j.text != p.text]
+    assert 60 < len(longer) < 140                                    # about half
+    for p, j in zip(plain, joined):
+        assert j.text.startswith(p.text)
+        if j.text != p.text:
+            first, second = j.text[:len(p.text)], j.text[len(p.text) + 1:]
+            assert j.text[len(p.text)] == " " and second and " " not in (first[0], second[0])
+            assert len(j.text) <= 2 * MAX_CHARACTERS + 1 and j.writer in WRITERS   # one writer for both
+    assert [s.text for s in build_numbers(200, "pendigits", writers=WRITERS, seed=4, joined=0.0, data_dir=data_dir,
+                                          cache_dir=cache_dir)] == [s.text for s in plain]
+    with pytest.raises(UserError, match="'joined' probability of 1.5"):
+        build_numbers(5, "mnist", joined=1.5)
