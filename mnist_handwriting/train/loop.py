@@ -138,7 +138,7 @@ class Trainer:
         paired = self.config.paired
         raw, images, logits = self.drawn(batch.images, batch.labels)
         count = 1 if logits is None else logits.shape[1]
-        targets = batch.targets.repeat_interleave(count, dim=0)
+        targets = batch.targets if count == 1 else batch.targets.repeat_interleave(count, dim=0)
         weights = {"point": paired.point_weight, "dtw": paired.dtw_weight, "pen": paired.pen_weight,
                    "paired_recon": paired.recon_weight}
         errors = {}   # name -> (B, K) per sample and proposal

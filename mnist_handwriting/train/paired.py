@@ -87,21 +87,24 @@ def load_paired(config, device, locations=None, seed: int = 0) -> tuple[PairedHu
     return paired, val
 
 
-def _mean_scores(points: np.ndarray, digits: DigitSet) -> dict[str, float]:
-    from ..eval.report import human_scores
+def _batches(digits: DigitSet, device, batch_size: int):
+    """``digits`` as model inputs, batch by batch: ``images: (b, 28, 28)`` in [0, 1] and ``labels: (b,)`` on ``device``."""
+    for start in range(0, len(digits), batch_size):
+        images = torch.from_numpy(digits.images[start:start + batch_size].astype(np.float32) / 255.0).to(device)
+        yield images, torch.from_numpy(digits.labels[start:start + batch_size]).to(device)
 
-    scores = human_scores(points, [digits.trajectory(i) for i in range(len(digits))])
+
+def _means(scores: dict[str, np.ndarray]) -> dict[str, float]:
     return {name: float(np.mean(values)) for name, values in scores.items()}
 
 
 def human_validation(model, digits: DigitSet, device, batch_size: int = 512) -> dict[str, float]:
     """Mean LDTW, start error, direction agreement and stroke-count error of ``model`` on ``digits`` (thin images)."""
-    parts = []
-    for start in range(0, len(digits), batch_size):
-        images = torch.from_numpy(digits.images[start:start + batch_size].astype(np.float32) / 255.0).to(device)
-        labels = torch.from_numpy(digits.labels[start:start + batch_size]).to(device)
-        parts.append(model.draw(images, labels).float().cpu().numpy())
-    return _mean_scores(np.concatenate(parts) if parts else np.zeros((0, 2, 3), np.float32), digits)
+    from ..eval.report import human_scores
+
+    parts = [model.draw(images, labels).float().cpu().numpy() for images, labels in _batches(digits, device, batch_size)]
+    points = np.concatenate(parts) if parts else np.zeros((0, 2, 3), np.float32)
+    return _means(human_scores(points, [digits.trajectory(i) for i in range(len(digits))]))
 
 
 def proposal_validation(model, digits: DigitSet, device, batch_size: int = 512) -> dict[str, float]:
@@ -109,13 +112,7 @@ def proposal_validation(model, digits: DigitSet, device, batch_size: int = 512) 
     agreement (the proposal nearest by LDTW), and how often the most probable proposal is that nearest one."""
     from ..eval.proposals import proposal_scores
 
-    points, probabilities = [], []
-    for start in range(0, len(digits), batch_size):
-        images = torch.from_numpy(digits.images[start:start + batch_size].astype(np.float32) / 255.0).to(device)
-        labels = torch.from_numpy(digits.labels[start:start + batch_size]).to(device)
-        drawn, odds = model.draw_proposals(images, labels)
-        points.append(drawn.float().cpu().numpy())
-        probabilities.append(odds.float().cpu().numpy())
-    scores = proposal_scores(np.concatenate(points), np.concatenate(probabilities),
-                             [digits.trajectory(i) for i in range(len(digits))])
-    return {name: float(np.mean(values)) for name, values in scores.items()}
+    drawn = [model.draw_proposals(images, labels) for images, labels in _batches(digits, device, batch_size)]
+    points = np.concatenate([p.float().cpu().numpy() for p, _ in drawn])
+    probabilities = np.concatenate([odds.float().cpu().numpy() for _, odds in drawn])
+    return _means(proposal_scores(points, probabilities, [digits.trajectory(i) for i in range(len(digits))]))
