@@ -4,6 +4,9 @@ A *converter* has a ``name`` and ``convert(images: (B, 28, 28) uint8, labels: (B
 -> points: (B, T, 3) float32`` in the :mod:`mnist_handwriting.strokes` convention.
 :func:`load_converter` builds one from a spec: ``trace`` (the classical tracer, no
 model) or a trained model (a shipped name or a path to its ``.safetensors``).
+:class:`ProposalConverter` turns a proposals model (issue 16) into one whose ``convert``
+returns K drawing orders per digit with their probabilities; :func:`sample_proposals`
+picks one per digit by those odds, seeded.
 :func:`iter_converted` runs any converter over any number of digits in fixed-size
 batches, in order, optionally in worker processes (one per core on a CPU), so memory stays
 flat in the number of digits; :func:`convert_images` collects them into one array.
@@ -103,6 +106,66 @@ def load_converter(spec: str | None = None, device: str | torch.device = "cpu", 
     return ModelConverter(load_model(name, device=device), device, name)
 
 
+def rank_proposals(points: np.ndarray, probabilities: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``count`` most probable of ``points: (B, K, T, 3)``, most probable first, and their probabilities
+    ``(B, count)`` renormalised to sum to 1 (ties keep the model's order)."""
+    order = np.argsort(-probabilities, axis=1, kind="stable")[:, :count]
+    kept = np.take_along_axis(probabilities, order, axis=1)
+    return (np.take_along_axis(points, order[:, :, None, None], axis=1),
+            (kept / kept.sum(axis=1, keepdims=True)).astype(np.float32))
+
+
+@dataclass
+class ProposalConverter:
+    """A proposals model (:mod:`mnist_handwriting.models.proposals`) as a converter of K drawing orders per
+    digit: ``convert`` -> ``(points: (B, K, T, 3), probabilities: (B, K))``, most probable first."""
+
+    base: ModelConverter
+    proposals: int
+
+    @classmethod
+    def of(cls, converter, proposals: int | None = None) -> "ProposalConverter":
+        """``converter``'s ``proposals`` most probable drawing orders (default: all the model proposes);
+        a UserError for a converter that draws one, or for a count it does not propose."""
+        available = converter.model.config.proposals if isinstance(converter, ModelConverter) else 1
+        if available < 2:
+            raise UserError(f"{converter.name} draws one trajectory per digit", "use a proposals model for "
+                            "--proposals or --sample, e.g. --model human-proposals", "proposals")
+        count = available if proposals is None else proposals
+        if not 1 <= count <= available:
+            raise UserError(f"--proposals {count} is not one of 1..{available}, the drawing orders "
+                            f"{converter.name} proposes", f"use a count from 1 to {available}", "proposals")
+        return cls(converter, count)
+
+    @property
+    def name(self) -> str:
+        return self.base.name
+
+    @property
+    def count(self) -> int:
+        return self.base.count
+
+    def convert(self, images: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        import torch
+
+        pixels, classes = self.base._tensors(images, labels)
+        with torch.inference_mode():
+            points, probabilities = self.base.model.draw_proposals(pixels, classes)
+        return rank_proposals(points.float().cpu().numpy(), probabilities.float().cpu().numpy(), self.proposals)
+
+
+def sample_proposals(parts: Iterator[tuple[np.ndarray, np.ndarray]], seed: int) -> Iterator[np.ndarray]:
+    """One proposal per digit, drawn at random by its probability: batches of ``(points: (b, K, T, 3),
+    probabilities: (b, K))`` -> ``points: (b, T, 3)``. One uniform number per digit in order from ``seed``, so
+    the choice depends on neither the batch size nor the number of workers."""
+    rng = np.random.default_rng(seed)
+    for points, probabilities in parts:
+        cumulative = np.cumsum(probabilities, axis=1)
+        draws = rng.random(len(points))[:, None] * cumulative[:, -1:]
+        chosen = np.minimum((cumulative <= draws).sum(axis=1), points.shape[1] - 1)
+        yield points[np.arange(len(points)), chosen]
+
+
 def default_workers(device: str | torch.device = "cpu") -> int:
     """Worker processes that use every core this process may run on (CPU), or 1 (CUDA, or no ``fork``)."""
     if str(device).startswith("cuda") or "fork" not in multiprocessing.get_all_start_methods():
@@ -129,7 +192,8 @@ def _convert_in_worker(batch: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
 
 def iter_converted(converter, images: Sequence, labels: Sequence, batch_size: int = 1024,
                    workers: int = 1) -> Iterator[np.ndarray]:
-    """Yield ``points: (b, T, 3)`` float32 for ``images: (N, 28, 28) uint8``, ``labels: (N,)``, batch by batch, in order.
+    """Yield ``converter.convert`` of ``images: (N, 28, 28) uint8``, ``labels: (N,)`` batch by batch, in order
+    (``points: (b, T, 3)`` float32; for a :class:`ProposalConverter` with their probabilities).
 
     ``images`` and ``labels`` need only ``len`` and slicing (arrays, memory maps). ``workers > 1``
     converts batches in that many forked processes of one thread each, at most a few batches
@@ -143,39 +207,46 @@ def iter_converted(converter, images: Sequence, labels: Sequence, batch_size: in
                for start in range(0, len(images), batch_size))
     workers = min(workers, -(-len(images) // batch_size))
     if workers <= 1:
-        for batch in batches:
-            yield np.asarray(converter.convert(*batch), np.float32)
+        yield from (converter.convert(*batch) for batch in batches)
         return
     with multiprocessing.get_context("fork").Pool(workers, _start_worker, (converter,)) as pool:
-        for points in pool.imap(_convert_in_worker, batches):
-            yield np.asarray(points, np.float32)
+        yield from pool.imap(_convert_in_worker, batches)
 
 
-def _with_progress(parts: Iterator[np.ndarray], total: int, name: str, progress: bool) -> Iterator[np.ndarray]:
-    """``parts`` unchanged, counted on a progress bar (off when not a terminal, or without ``progress``)."""
+def _with_progress(parts: Iterator, total: int, name: str, progress: bool) -> Iterator:
+    """``parts`` unchanged (arrays, or tuples of arrays), counted on a progress bar (off when not a terminal, or
+    without ``progress``)."""
     with tqdm(total=total, unit="digit", disable=None if progress else True, desc=name) as bar:
         for part in parts:
-            bar.update(len(part))
+            bar.update(len(part[0] if isinstance(part, tuple) else part))
             yield part
 
 
 def convert_images(converter, images: Sequence, labels: Sequence, batch_size: int = 1024,
-                   progress: bool = True, workers: int = 1) -> np.ndarray:
-    """Convert ``images: (N, 28, 28) uint8`` with ``labels: (N,)`` into ``points: (N, T, 3)`` (:func:`iter_converted`)."""
-    points = np.empty((len(images), converter.count, 3), np.float32)
-    done = 0
-    for part in _with_progress(iter_converted(converter, images, labels, batch_size, workers), len(images),
-                               converter.name, progress):
-        points[done:done + len(part)] = part
-        done += len(part)
-    return points
+                   progress: bool = True, workers: int = 1):
+    """Convert ``images: (N, 28, 28) uint8`` with ``labels: (N,)`` into ``points: (N, T, 3)`` (:func:`iter_converted`);
+    for a :class:`ProposalConverter`, ``(points: (N, K, T, 3), probabilities: (N, K))``."""
+    parts = list(_with_progress(iter_converted(converter, images, labels, batch_size, workers), len(images),
+                                converter.name, progress))
+    if isinstance(converter, ProposalConverter):
+        if not parts:
+            return (np.zeros((0, converter.proposals, converter.count, 3), np.float32),
+                    np.zeros((0, converter.proposals), np.float32))
+        return np.concatenate([p for p, _ in parts]), np.concatenate([odds for _, odds in parts])
+    return np.concatenate(parts) if parts else np.zeros((0, converter.count, 3), np.float32)
 
 
 def convert_to_file(converter, images: Sequence, labels: np.ndarray, path, batch_size: int = 1024,
-                    progress: bool = True, workers: int = 1) -> int:
-    """Convert into the handwriting file at ``path``, batch by batch (the points are never all in memory); the count."""
+                    progress: bool = True, workers: int = 1, sample: int | None = None) -> int:
+    """Convert into the handwriting file at ``path``, batch by batch (the points are never all in memory); the count.
+
+    A :class:`ProposalConverter` writes a proposals file, or with ``sample`` (a seed) a handwriting file of one
+    proposal per digit drawn by its odds (:func:`sample_proposals`)."""
     from .formats import save_handwriting_batches
 
-    parts = iter_converted(converter, images, labels, batch_size, workers)
-    return save_handwriting_batches(path, _with_progress(parts, len(images), converter.name, progress), labels,
-                                    converter.count)
+    parts = _with_progress(iter_converted(converter, images, labels, batch_size, workers), len(images),
+                           converter.name, progress)
+    proposals = isinstance(converter, ProposalConverter)
+    if proposals and sample is not None:
+        return save_handwriting_batches(path, sample_proposals(parts, sample), labels, converter.count)
+    return save_handwriting_batches(path, parts, labels, converter.count, converter.proposals if proposals else 0)

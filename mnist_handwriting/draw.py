@@ -17,7 +17,7 @@ import numpy as np
 from .errors import UserError
 from .export.outputs import json_text, points_list, save_output
 from .export.svg import to_svg
-from .formats import check_labels, save_handwriting_file
+from .formats import check_labels, save_handwriting_file, save_proposals_file
 
 
 @dataclass
@@ -54,22 +54,50 @@ def choose_labels(images: np.ndarray, given: list[int] | None, device="cpu", cla
     return Labels(values, True, probabilities[np.arange(len(values)), values])
 
 
-def drawing_json(points: np.ndarray, labels: Labels, sources: list[str]) -> str:
-    """The drawn digits as JSON: one object per image with its label, label source and points."""
-    digits = [{"source": source, "label": int(label), "label_predicted": labels.predicted,
-               "label_confidence": round(float(confidence), 4), "points": points_list(trajectory)}
-              for source, label, confidence, trajectory in zip(sources, labels.values, labels.confidence, points)]
+def drawing_json(points: np.ndarray, labels: Labels, sources: list[str], probabilities: np.ndarray | None = None) -> str:
+    """The drawn digits as JSON: one object per image with its label, label source and points; with
+    ``probabilities: (N, K)`` (``points: (N, K, T, 3)``) its proposals too, most probable first (``points`` is the first)."""
+    digits = []
+    for n, (source, label, confidence) in enumerate(zip(sources, labels.values, labels.confidence)):
+        digit = {"source": source, "label": int(label), "label_predicted": labels.predicted,
+                 "label_confidence": round(float(confidence), 4)}
+        if probabilities is None:
+            digit["points"] = points_list(points[n])
+        else:
+            digit["points"] = points_list(points[n, 0])
+            digit["proposals"] = [{"probability": round(float(p), 4), "points": points_list(proposal)}
+                                  for p, proposal in zip(probabilities[n], points[n])]
+        digits.append(digit)
     return json_text(digits=digits)
 
 
-def save_drawing(path: str | os.PathLike, points: np.ndarray, labels: Labels, sources: list[str], fps: int = 10) -> Path:
-    """Write ``points: (N, T, 3)`` to ``path`` as SVG (one digit), JSON, an animated GIF or a handwriting .npz."""
-    from .viz.animate import drawing_frames
+def proposals_svg(points: np.ndarray, probabilities: np.ndarray, label: int) -> str:
+    """``points: (K, T, 3)``, one digit's proposals, side by side in one SVG, each captioned with its probability."""
+    side_by_side = np.concatenate([proposal + np.array([k, 0, 0], np.float32) for k, proposal in enumerate(points)])
+    captions = "\n  ".join(f'<text x="{k + 0.03}" y="0.09" font-size="0.08" font-family="sans-serif">{p:.0%}</text>'
+                           for k, p in enumerate(probabilities))
+    return to_svg(side_by_side, label, width=len(points)).replace("</svg>", f"  {captions}\n</svg>")
 
+
+def save_drawing(path: str | os.PathLike, points: np.ndarray, labels: Labels, sources: list[str], fps: int = 10,
+                 probabilities: np.ndarray | None = None) -> Path:
+    """Write ``points: (N, T, 3)`` to ``path`` as SVG (one digit), JSON, an animated GIF or a handwriting .npz;
+    with ``probabilities: (N, K)``, ``points: (N, K, T, 3)`` are each digit's proposals, drawn side by side."""
+    from .viz.animate import drawing_frames
+    from .viz.grid import proposal_captions
+
+    if probabilities is None:
+        svg = lambda: to_svg(points[0], labels.values[0])
+        gif = lambda: drawing_frames(points, labels=labels.values, fps=fps)
+        npz = lambda out: save_handwriting_file(out, points, labels.values)
+    else:
+        count = points.shape[1]
+        svg = lambda: proposals_svg(points[0], probabilities[0], labels.values[0])
+        gif = lambda: drawing_frames(points.reshape(-1, *points.shape[2:]), labels=labels.values.repeat(count),
+                                     columns=count, fps=fps, captions=proposal_captions(labels.values, probabilities))
+        npz = lambda out: save_proposals_file(out, points, probabilities, labels.values)
     return save_output(
-        path, len(points), svg=lambda: to_svg(points[0], labels.values[0]),
-        json=lambda: drawing_json(points, labels, sources),
-        gif=lambda: drawing_frames(points, labels=labels.values, fps=fps),
-        npz=lambda out: save_handwriting_file(out, points, labels.values), single=(".svg",), fps=fps,
+        path, len(points), svg=svg, json=lambda: drawing_json(points, labels, sources, probabilities), gif=gif,
+        npz=npz, single=(".svg",), fps=fps,
         too_many=(f"an SVG file holds one digit, but {len(points)} images were given",
                   "draw one image per SVG, or write .json / .npz / .gif for several"))

@@ -3,6 +3,9 @@
 - Images file: ``.npz`` with ``images`` uint8 ``(N, 28, 28)`` and ``labels`` int64 ``(N,)``.
 - Handwriting file: ``.npz`` with ``points`` float32 ``(N, T, 3)`` (x, y, pen_up in the
   convention of :mod:`mnist_handwriting.strokes`) and ``labels`` int64 ``(N,)``.
+- Proposals file (``convert --proposals K``, issue 16): ``points`` float32 ``(N, K, T, 3)``, K drawing
+  orders per digit, most probable first, ``probabilities`` float32 ``(N, K)`` (each row sums to 1) and
+  ``labels``. Readers that take one trajectory per digit say so (:func:`load_handwriting_file`).
 
 Writers go through :func:`mnist_handwriting.paths.save_npz` (atomic), so an interrupted
 write never leaves a partial file.
@@ -196,8 +199,9 @@ def _read_member(archive: zipfile.ZipFile, name: str, size: int, objects: bool) 
 
 
 def read_npz(path: str | os.PathLike, keys: tuple[str, ...], what: str, fix: str | None = None,
-             objects: bool = False) -> dict[str, np.ndarray]:
-    """The arrays ``keys`` of the ``.npz`` at ``path``; a UserError naming ``what`` (and ``fix``) otherwise.
+             objects: bool = False, optional: tuple[str, ...] = ()) -> dict[str, np.ndarray]:
+    """The arrays ``keys`` (and those of ``optional`` it holds) of the ``.npz`` at ``path``; a UserError naming
+    ``what`` (and ``fix``) otherwise.
 
     No pickles, except with ``objects``: object arrays of NumPy arrays, through an unpickler
     that builds nothing else. Every member's header is checked against its stored size first,
@@ -212,7 +216,7 @@ def read_npz(path: str | os.PathLike, keys: tuple[str, ...], what: str, fix: str
                 raise UserError(f"{path}: {what} lacks key(s) {', '.join(missing)} (has {', '.join(members)})",
                                 fix or f"save it with keys {', '.join(keys)}")
             size = path.stat().st_size
-            return {k: _read_member(archive, members[k], size, objects) for k in keys}
+            return {k: _read_member(archive, members[k], size, objects) for k in keys + optional if k in members}
     except (zipfile.BadZipFile, pickle.UnpicklingError, ValueError, OSError, EOFError, zlib.error,
             NotImplementedError, RuntimeError) as error:   # RuntimeError: an encrypted member
         raise UserError(f"{path}: not a readable .npz file ({error})", fix or "re-create or re-download the file") from None
@@ -232,9 +236,50 @@ def save_images_file(path: str | os.PathLike, images: np.ndarray, labels: np.nda
     save_npz(path, images=images, labels=labels)
 
 
+PROBABILITY_TOLERANCE = 1e-4
+"""How far a proposals file's row of probabilities may sum from 1."""
+
+
+def check_proposals(points: np.ndarray, probabilities: np.ndarray, source: str) -> tuple[np.ndarray, np.ndarray]:
+    """Validate ``points: (N, K, T, 3)`` (each proposal as :func:`check_points`) and ``probabilities: (N, K)``
+    (finite, non-negative, rows summing to 1); return both as float32."""
+    points, probabilities = np.asarray(points), np.asarray(probabilities)
+    if points.ndim != 4 or points.shape[1] < 1:
+        raise UserError(f"{source}: proposal points have shape {points.shape}, expected (N, K, T, 3)",
+                        "store K trajectories of T points (x, y, pen_up) per digit")
+    check_points(points.reshape(-1, *points.shape[2:]), source)
+    if probabilities.shape != points.shape[:2]:
+        raise UserError(f"{source}: probabilities have shape {probabilities.shape}, expected {points.shape[:2]}",
+                        "give one probability per proposal of each digit")
+    if probabilities.dtype.kind != "f" or not np.all(np.isfinite(probabilities)) or (probabilities < 0).any() \
+            or not np.allclose(probabilities.sum(axis=1), 1.0, atol=PROBABILITY_TOLERANCE):
+        raise UserError(f"{source}: probabilities must be finite, non-negative floats whose rows sum to 1",
+                        "regenerate the file with convert --proposals")
+    return points.astype(np.float32), probabilities.astype(np.float32)
+
+
+def load_proposals_file(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Read and validate a handwriting or proposals file: ``points: (N, K, T, 3)``, ``probabilities: (N, K)``,
+    ``labels: (N,)``; a handwriting file reads as one proposal per digit of probability 1."""
+    data = read_npz(path, ("points", "labels"), "handwriting file", optional=("probabilities",))
+    if "probabilities" not in data:
+        points = check_points(data["points"], str(path))[:, None]
+        probabilities = np.ones(points.shape[:2], np.float32)
+    else:
+        points, probabilities = check_proposals(data["points"], data["probabilities"], str(path))
+    return points, probabilities, check_labels(data["labels"], len(points), str(path))
+
+
 def load_handwriting_file(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
-    """Read and validate a handwriting file; returns ``points: (N, T, 3) float32, labels: (N,) int64``."""
-    data = read_npz(path, ("points", "labels"), "handwriting file")
+    """Read and validate a handwriting file; returns ``points: (N, T, 3) float32, labels: (N,) int64``.
+
+    A proposals file (several trajectories per digit) is refused with a clear error: this reader takes one."""
+    data = read_npz(path, ("points", "labels"), "handwriting file", optional=("probabilities",))
+    if "probabilities" in data:
+        shape = np.shape(data["points"])
+        raise UserError(f"{path} holds {shape[1] if len(shape) > 1 else '?'} proposals per digit "
+                        f"(points {shape}); this command takes one trajectory per digit",
+                        "convert without --proposals (the most probable one) or with --sample (one drawn by its odds)")
     points = check_points(data["points"], str(path))
     return points, check_labels(data["labels"], len(points), str(path))
 
@@ -246,28 +291,52 @@ def save_handwriting_file(path: str | os.PathLike, points: np.ndarray, labels: n
     save_npz(path, points=points, labels=labels)
 
 
-def save_handwriting_batches(path: str | os.PathLike, batches: Iterable[np.ndarray], labels: np.ndarray,
-                             length: int) -> int:
+def save_proposals_file(path: str | os.PathLike, points: np.ndarray, probabilities: np.ndarray,
+                        labels: np.ndarray) -> None:
+    """Validate and write a proposals file (``points: (N, K, T, 3)``, ``probabilities: (N, K)``) atomically."""
+    points, probabilities = check_proposals(points, probabilities, str(path))
+    labels = check_labels(labels, len(points), str(path))
+    save_npz(path, points=points, probabilities=probabilities, labels=labels)
+
+
+def _npy_member(archive: zipfile.ZipFile, name: str, shape: tuple[int, ...]):
+    """An open ``name.npy`` member of ``archive`` with the header of a little-endian float32 array of ``shape``."""
+    member = archive.open(f"{name}.npy", "w", force_zip64=True)
+    header = {"descr": np.lib.format.dtype_to_descr(np.dtype("<f4")), "fortran_order": False, "shape": shape}
+    np.lib.format.write_array_header_2_0(member, header)
+    return member
+
+
+def save_handwriting_batches(path: str | os.PathLike, batches: Iterable, labels: np.ndarray, length: int,
+                             proposals: int = 0) -> int:
     """Write a handwriting file from ``batches`` of ``points: (b, length, 3)`` as they come; return the digit count.
 
     The same file as :func:`save_handwriting_file` (compressed ``.npz``, atomic), but the points
     are never all in memory: each batch is checked and appended to the archive's ``points.npy``.
+    ``proposals = K > 0``: a proposals file (:func:`save_proposals_file`) from batches of
+    ``(points: (b, K, length, 3), probabilities: (b, K))``, the probabilities kept in memory.
     """
     labels = check_labels(labels, len(labels), str(path))
-    written = 0
+    shape = (len(labels), proposals, length, 3) if proposals else (len(labels), length, 3)
+    written, odds = 0, []
     with atomic_write(path) as temp, zipfile.ZipFile(temp, "w", zipfile.ZIP_DEFLATED) as archive:
-        with archive.open("points.npy", "w", force_zip64=True) as member:
-            header = {"descr": np.lib.format.dtype_to_descr(np.dtype("<f4")), "fortran_order": False,
-                      "shape": (len(labels), length, 3)}
-            np.lib.format.write_array_header_2_0(member, header)
-            for points in batches:
-                points = check_points(points, str(path))
-                if points.shape[1] != length or written + len(points) > len(labels):
-                    raise ValueError(f"batch of shape {points.shape} does not fit ({len(labels)}, {length}, 3)")
+        with _npy_member(archive, "points", shape) as member:
+            for batch in batches:
+                if proposals:
+                    points, probabilities = check_proposals(*batch, str(path))
+                    odds.append(probabilities)
+                else:
+                    points = check_points(batch, str(path))
+                if points.shape[1:-1] != shape[1:-1] or written + len(points) > len(labels):
+                    raise ValueError(f"batch of shape {points.shape} does not fit {shape}")
                 member.write(np.ascontiguousarray(points, "<f4").tobytes())
                 written += len(points)
             if written != len(labels):
                 raise ValueError(f"{written} digits written for {len(labels)} labels")
+        if proposals:
+            with archive.open("probabilities.npy", "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, np.concatenate(odds).astype("<f4") if odds
+                                          else np.zeros((0, proposals), "<f4"))
         with archive.open("labels.npy", "w", force_zip64=True) as member:
             np.lib.format.write_array(member, labels)
     return written

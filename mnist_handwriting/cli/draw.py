@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..errors import UserError
 from ..export.outputs import OUTPUT_SUFFIXES
 from ..paths import output_path
 from .common import add_model_options, converter_spec, torch_device, trace_points
@@ -25,12 +26,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--gif", metavar="PATH",
                         help="also write an animation of the drawing (default: next to --out, with .gif)")
     parser.add_argument("--fps", type=int, default=10, help="animation frames per second (default: 10)")
+    parser.add_argument("--proposals", type=int, metavar="K",
+                        help="with a proposals model (e.g. --model human-proposals): draw its K most probable drawing "
+                             "orders side by side, each with its probability")
     add_model_options(parser)
     parser.set_defaults(func=run, parameter_flags={"labels": "--label"})
 
 
 def run(args: argparse.Namespace) -> None:
-    from ..convert import convert_images, load_converter
+    from ..convert import ProposalConverter, convert_images, load_converter
     from ..draw import choose_labels, read_digit_images, save_drawing
     from ..viz.animate import check_fps
 
@@ -40,14 +44,23 @@ def run(args: argparse.Namespace) -> None:
     gif = output_path(args.gif, "gif") if args.gif else (None if out.suffix.lower() == ".gif" else out.with_suffix(".gif"))
     if gif is not None or out.suffix.lower() == ".gif":
         check_fps(args.fps)   # before anything is written
+    if args.proposals is not None and args.proposals < 1:
+        raise UserError(f"--proposals {args.proposals} is not positive", "use a count of 1 or more", "proposals")
     images = read_digit_images(args.images)
     labels = choose_labels(images, args.label, device)
     converter = load_converter(converter_spec(args), device, trace_points(args))
-    points = convert_images(converter, images, labels.values, progress=False)
-    save_drawing(out, points, labels, args.images, args.fps)
+    probabilities = None
+    if args.proposals is not None:
+        converter = ProposalConverter.of(converter, args.proposals)
+        points, probabilities = convert_images(converter, images, labels.values, progress=False)
+    else:
+        points = convert_images(converter, images, labels.values, progress=False)
+    save_drawing(out, points, labels, args.images, args.fps, probabilities)
     if gif is not None:
-        save_drawing(gif, points, labels, args.images, args.fps)
-    for source, label, confidence in zip(args.images, labels.values, labels.confidence):
+        save_drawing(gif, points, labels, args.images, args.fps, probabilities)
+    for n, (source, label, confidence) in enumerate(zip(args.images, labels.values, labels.confidence)):
         how = f"predicted by the shipped classifier, confidence {confidence:.0%}" if labels.predicted else "given"
         print(f"{source}: digit {label} ({how})")
-    print(f"wrote {out}" + (f" and {gif}" if gif else "") + f" ({points.shape[1]} points per digit, {converter.name})")
+        if probabilities is not None:
+            print(f"  its {converter.proposals} drawing orders: " + ", ".join(f"{p:.0%}" for p in probabilities[n]))
+    print(f"wrote {out}" + (f" and {gif}" if gif else "") + f" ({converter.count} points per digit, {converter.name})")

@@ -14,8 +14,11 @@ def register(subparsers) -> None:
         "show", help="draw a grid of trajectories as PNG (or animated GIF)",
         description="Draw digits of a handwriting file as a grid: strokes coloured by order (purple first, "
                     "yellow last), the start point ringed, pen-up jumps dashed grey. An --out ending in .gif "
-                    "animates the drawing point by point.")
-    parser.add_argument("input", metavar="IN.npz", help="handwriting file (points (N, T, 3), labels (N,))")
+                    "animates the drawing point by point. A proposals file (convert --proposals K) draws one row per "
+                    "digit: its K drawing orders, most probable first, each with its probability.")
+    parser.add_argument("input", metavar="IN.npz",
+                        help="handwriting file (points (N, T, 3), labels (N,)) or proposals file (points (N, K, T, 3), "
+                             "probabilities (N, K), labels (N,))")
     parser.add_argument("--out", required=True, metavar="FILE", help="output .png (or .gif)")
     parser.add_argument("--count", type=int, default=100, help="number of digits to draw (default: 100)")
     parser.add_argument("--columns", type=int, default=10, help="digits per row (default: 10)")
@@ -29,17 +32,16 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> None:
-    from ..formats import load_handwriting_file, load_images_file, output_suffix
-
+    from ..formats import load_images_file, load_proposals_file, output_suffix
     from ..viz.animate import check_fps, drawing_frames, save_gif
-    from ..viz.grid import pick, trajectory_grid
+    from ..viz.grid import pick, proposal_captions, trajectory_grid
 
     out = output_path(args.out)
     suffix = output_suffix(out, (".png", ".gif"))
     check_fps(args.fps)
     if args.count < 1:
         raise UserError(f"--count {args.count} is not positive", "draw at least one digit")
-    points, labels = load_handwriting_file(args.input)
+    points, probabilities, labels = load_proposals_file(args.input)
     if len(points) == 0:
         raise UserError(f"{args.input} holds no digits", "give a handwriting file with at least one digit")
     chosen = pick(len(points), args.count, args.seed)
@@ -50,10 +52,17 @@ def run(args: argparse.Namespace) -> None:
             raise UserError(f"{args.images} does not hold the same digits as {args.input} (count or labels differ)",
                             "give the images file the handwriting file was converted from")
         images = images[chosen]
+    proposals = points.shape[1]
+    cells, columns, captions = points[chosen, 0], args.columns, None
+    if proposals > 1:   # one row per digit: its proposals side by side
+        cells, columns = points[chosen].reshape(-1, *points.shape[2:]), proposals
+        captions = proposal_captions(labels[chosen], probabilities[chosen])
+        images = None if images is None else images.repeat(proposals, axis=0)
+    cell_labels = labels[chosen].repeat(proposals)
     if suffix == ".gif":
-        save_gif(drawing_frames(points[chosen], args.cell, labels[chosen], args.columns, args.fps), out, args.fps)
+        save_gif(drawing_frames(cells, args.cell, cell_labels, columns, args.fps, captions), out, args.fps)
     else:
-        grid = trajectory_grid(points[chosen], labels[chosen], images, args.columns, args.cell)
+        grid = trajectory_grid(cells, cell_labels, images, columns, args.cell, captions=captions)
         with atomic_write(out) as temp:
             grid.save(temp, format="PNG", optimize=True)
-    print(f"wrote {len(chosen)} digits to {Path(out)}")
+    print(f"wrote {len(chosen)} digits" + (f" x {proposals} proposals" if proposals > 1 else "") + f" to {Path(out)}")

@@ -160,6 +160,22 @@ class App:
         with self._lock:  # one conversion at a time: models are not re-entrant and the CPU is shared
             return self.converter.convert(images, labels)
 
+    def _proposals(self, image: np.ndarray, label: int) -> list[dict] | None:
+        """Every drawing order a proposals model gives ``image``, most probable first, as ``{probability, points,
+        svg, stroke3}``; ``None`` for a converter that draws one."""
+        from ..convert import ProposalConverter
+        from ..export.outputs import points_list
+        from ..export.stroke3 import to_stroke3
+        from ..export.svg import to_svg
+
+        if getattr(getattr(self.converter, "model", None), "config", None) is None \
+                or self.converter.model.config.proposals < 2:
+            return None
+        with self._lock:
+            points, probabilities = ProposalConverter.of(self.converter).convert(image[None], np.array([label]))
+        return [{"probability": round(float(p), 4), "points": points_list(proposal), "svg": to_svg(proposal, label),
+                 "stroke3": to_stroke3(proposal).tolist()} for p, proposal in zip(probabilities[0], points[0])]
+
     def _classify(self, image: np.ndarray) -> tuple[int, float]:
         from ..draw import choose_labels
         from ..models.classifier import load_classifier
@@ -208,7 +224,8 @@ class App:
                 raise RequestError(503, f"the pendigits writers are not available ({error})") from None
 
     def draw(self, payload: dict) -> dict:
-        """A drawn digit (``image``: base64 PNG, or ``pixels``: 2-D array; optional ``label``) to its trajectory."""
+        """A drawn digit (``image``: base64 PNG, or ``pixels``: 2-D array; optional ``label``) to its trajectory
+        (the most probable one of a proposals model, with all of them under ``proposals``)."""
         from ..data.preprocess import prepare
         from ..export.outputs import points_list
         from ..export.stroke3 import to_stroke3
@@ -229,10 +246,14 @@ class App:
         if predicted:
             label, confidence = self._classify(image)
         points = self._convert(image[None], np.array([label], np.int64))[0]
-        return {"label": label, "predicted": predicted, "confidence": round(confidence, 4),
-                "input": (image > 0).astype(int).tolist(), "points": points_list(points),
-                "svg": to_svg(points, label), "stroke3": to_stroke3(points).tolist(),
-                "converter": self.converter.name}
+        reply = {"label": label, "predicted": predicted, "confidence": round(confidence, 4),
+                 "input": (image > 0).astype(int).tolist(), "points": points_list(points),
+                 "svg": to_svg(points, label), "stroke3": to_stroke3(points).tolist(),
+                 "converter": self.converter.name}
+        proposals = self._proposals(image, label)
+        if proposals is not None:   # a proposals model (issue 16): all its drawing orders, most probable first
+            reply["proposals"] = proposals
+        return reply
 
     def write(self, payload: dict) -> dict:
         """``text`` (optional ``style``, ``seed``) written as one trajectory in the writing frame."""

@@ -79,6 +79,8 @@ class PairedConfig:
     share: float = 0.05                 # model.kind=proposals: share of the trajectory losses every proposal takes
                                         # (the one closest to the writer's takes the rest: winner takes all, relaxed)
     odds_weight: float = 0.1            # model.kind=proposals: weight of the odds head's cross-entropy against the winner
+    order_steps: int = 0                # model.kind=proposals: the first N paired steps (pre-training included) take
+                                        # as winner the writer's drawing-order cluster (:mod:`.orders`), not the nearest
 
     def validate(self) -> "PairedConfig":
         if self.every < 1:
@@ -147,6 +149,8 @@ class TrainConfig:
             _bad("epochs", self.epochs, "use a positive integer")
         if self.log_every < 1:
             _bad("log_every", self.log_every, "use a positive integer")
+        if self.paired.order_steps and self.model.kind != "proposals":
+            _bad("paired.order_steps", self.paired.order_steps, "use 0 unless model.kind=proposals")
         _check_non_negative(self)
         return self
 
@@ -216,13 +220,17 @@ PRESETS: dict[str, TrainConfig] = {
                               epochs=5, aux=_AUX, paired=PairedConfig(batch=128, every=1, point_weight=1.0,
                                                                       dtw_weight=1.0, pen_weight=0.1)),
     # Issue 16: human-best extended to K = 4 drawing orders per image with their odds (model.kind=proposals),
-    # fine-tuned from the shipped human-best on the same paired digits: the proposal closest to the writer's
-    # trajectory takes 95% of the trajectory losses, the odds head learns which one that was, and every
-    # proposal keeps the reconstruction loss. One epoch: each step draws K times what human-best's does.
+    # fine-tuned from the shipped human-best on the same paired digits for 2 epochs. The first 600 paired
+    # steps give each writer's trajectory to the proposal of its drawing-order cluster (k-means per class,
+    # train/orders.py; without them the K proposals stay alike and the odds learn nothing); then the
+    # proposal closest to the writer's trajectory takes 95% of the trajectory losses. The odds head learns
+    # which proposal won; every proposal keeps the reconstruction loss. Each step draws K times what
+    # human-best's does.
     "human-proposals": TrainConfig(model=dataclasses.replace(_ENSEMBLE, input_blur=1.0, kind="proposals", proposals=4),
-                                   init_model="human-best", lr=0.001, epochs=1, aux=_AUX,
+                                   init_model="human-best", lr=0.001, epochs=2, aux=_AUX,
                                    paired=PairedConfig(batch=128, every=1, point_weight=1.0, dtw_weight=1.0,
-                                                       pen_weight=0.1, share=0.05, odds_weight=0.1)),
+                                                       pen_weight=0.1, share=0.05, odds_weight=0.1,
+                                                       order_steps=600)),
 }
 """Named configurations of the founding note and beyond (``train --config NAME``)."""
 

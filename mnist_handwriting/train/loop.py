@@ -129,12 +129,13 @@ class Trainer:
         self._update(loss, self.human_optimizer)
         return float(loss.detach())
 
-    def paired_step(self, batch: PairedHuman) -> dict[str, float]:
+    def paired_step(self, batch: PairedHuman, by_order: bool = False) -> dict[str, float]:
         """One Adam step of the supervised trajectory losses on paired human digits; returns the loss terms.
 
         A proposals model: each proposal's weighted loss is computed, the proposal closest to the writer's
         trajectory (the smallest) takes ``1 - paired.share`` of it and all share the rest, and the odds head
-        learns which one won (cross-entropy, ``paired.odds_weight``); the terms logged are the winners'."""
+        learns which one won (cross-entropy, ``paired.odds_weight``); the terms logged are the winners'.
+        ``by_order``: the winner is each trajectory's drawing-order cluster (``batch.orders``, :mod:`.orders`)."""
         paired = self.config.paired
         raw, images, logits = self.drawn(batch.images, batch.labels)
         count = 1 if logits is None else logits.shape[1]
@@ -159,7 +160,7 @@ class Trainer:
             terms = {name: value.mean() for name, value in errors.items()}
             loss = total.mean()
         else:
-            winner = total.detach().argmin(dim=1, keepdim=True)
+            winner = batch.orders[:, None] if by_order else total.detach().argmin(dim=1, keepdim=True)
             terms = {name: value.gather(1, winner).mean() for name, value in errors.items()}
             terms["odds"] = nn.functional.cross_entropy(logits, winner[:, 0])
             loss = (1 - paired.share) * total.gather(1, winner).mean() + paired.share * total.mean() \
@@ -288,6 +289,10 @@ class Run:
     def paired_first(self) -> int:
         """Paired pre-training steps, the first indices of the paired batch stream."""
         return self.config.paired.pretrain_steps if self.paired is not None else 0
+
+    def paired_step(self, index: int) -> dict[str, float]:
+        """Paired step ``index`` (:meth:`paired_batch`), its winners by drawing order for the first ``paired.order_steps``."""
+        return self.trainer.paired_step(self.paired_batch(index), index < self.config.paired.order_steps)
 
     def paired_batch(self, index: int) -> PairedHuman:
         """Paired step ``index``'s batch: its own permutation stream (seed + 1), a pure function of ``index``,
@@ -421,7 +426,7 @@ def _paired_pretraining(run: Run) -> None:
     if run.step:
         return
     for index in tqdm(range(run.paired_first), desc="paired pre-training", disable=run.quiet, leave=False):
-        run.log.write({"phase": "paired-pretrain", "step": index, **run.trainer.paired_step(run.paired_batch(index))})
+        run.log.write({"phase": "paired-pretrain", "step": index, **run.paired_step(index)})
 
 
 def _epochs(run: Run) -> None:
@@ -456,7 +461,7 @@ def _training_step(run: Run, step: int) -> dict[str, float]:
     if run.human is not None and config.human.every and (step + 1) % config.human.every == 0:
         terms["human"] = trainer.human_step(run.human)
     if run.paired is not None and (step + 1) % config.paired.every == 0:
-        terms.update(trainer.paired_step(run.paired_batch(run.paired_first + step // config.paired.every)))
+        terms.update(run.paired_step(run.paired_first + step // config.paired.every))
     return terms
 
 

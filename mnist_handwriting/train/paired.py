@@ -18,6 +18,7 @@ from ..data.digits import DigitSet
 from ..data.human import DEV_WRITERS, split_by_writer
 from ..strokes import resample
 from .augment import augment
+from .orders import drawing_orders
 
 TRAIN_WRITERS = range(1, 25)
 """Writers whose digits may be trained on (pendigits writers are 1..30)."""
@@ -27,20 +28,23 @@ TRAIN_WRITERS = range(1, 25)
 class PairedHuman:
     """Paired digits on one device.
 
-    images: (N, 28, 28) in [0, 1]; labels: (N,); targets: (N, T, 3); writers: (N,)
+    images: (N, 28, 28) in [0, 1]; labels: (N,); targets: (N, T, 3); writers: (N,); orders: (N,) each
+    trajectory's drawing-order cluster (:mod:`.orders`) or None
     """
 
     images: torch.Tensor
     labels: torch.Tensor
     targets: torch.Tensor
     writers: torch.Tensor
+    orders: torch.Tensor | None = None
 
     def __len__(self) -> int:
         return len(self.labels)
 
     def take(self, indices: torch.Tensor) -> "PairedHuman":
         """The digits at ``indices`` (a batch)."""
-        return PairedHuman(self.images[indices], self.labels[indices], self.targets[indices], self.writers[indices])
+        return PairedHuman(self.images[indices], self.labels[indices], self.targets[indices], self.writers[indices],
+                           None if self.orders is None else self.orders[indices])
 
 
 def split_writers(digits: DigitSet, holdout: int = 0) -> tuple[DigitSet, DigitSet]:
@@ -57,8 +61,10 @@ def split_writers(digits: DigitSet, holdout: int = 0) -> tuple[DigitSet, DigitSe
 
 
 def paired_set(digits: DigitSet, points: int, device, *, copies: int = 0, affine: float = 0.0, width: float = 0.0,
-               noise: float = 0.0, seed: int = 0, progress: bool = True) -> PairedHuman:
-    """Every digit of ``digits`` as it is, plus ``copies`` augmented copies of each (:func:`.augment.augment`)."""
+               noise: float = 0.0, seed: int = 0, orders: int = 0, progress: bool = True) -> PairedHuman:
+    """Every digit of ``digits`` as it is, plus ``copies`` augmented copies of each (:func:`.augment.augment`);
+    ``orders > 0``: with each trajectory's drawing-order cluster out of that many (:func:`.orders.drawing_orders`,
+    an augmented copy in its original's)."""
     trajectories = [digits.trajectory(i) for i in range(len(digits))]
     images, targets = [digits.images], [digits.resampled(points)]
     rng = np.random.default_rng(seed)
@@ -67,10 +73,13 @@ def paired_set(digits: DigitSet, points: int, device, *, copies: int = 0, affine
         images.append(np.stack([image for _, image in pairs]))
         targets.append(np.stack([resample(moved, points) for moved, _ in pairs]))
     repeat = copies + 1
+    clusters = None
+    if orders:
+        clusters = torch.from_numpy(np.tile(drawing_orders(targets[0], digits.labels, orders, seed), repeat)).to(device)
     return PairedHuman(torch.from_numpy(np.concatenate(images).astype(np.float32) / 255.0).to(device),
                        torch.from_numpy(np.tile(digits.labels, repeat)).to(device),
                        torch.from_numpy(np.concatenate(targets).astype(np.float32)).to(device),
-                       torch.from_numpy(np.tile(digits.writers, repeat)).to(device))
+                       torch.from_numpy(np.tile(digits.writers, repeat)).to(device), clusters)
 
 
 def load_paired(config, device, locations=None, seed: int = 0) -> tuple[PairedHuman, DigitSet]:
@@ -83,7 +92,8 @@ def load_paired(config, device, locations=None, seed: int = 0) -> tuple[PairedHu
     train, val = split_writers(load("pendigits", locations), config.paired.holdout)
     augment = config.augment
     paired = paired_set(train, config.model.points, device, copies=augment.copies, affine=augment.affine,
-                        width=augment.width, noise=augment.noise, seed=seed)
+                        width=augment.width, noise=augment.noise, seed=seed,
+                        orders=config.model.proposals if config.paired.order_steps else 0)
     return paired, val
 
 

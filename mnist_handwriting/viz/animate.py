@@ -33,13 +33,15 @@ def _hold_frames(fps: int) -> int:
 
 
 def drawing_frames(points: np.ndarray, size: int = 112, labels=None, columns: int = 10,
-                   fps: int = 10) -> list[Image.Image]:
-    """Frames of ``points: (T, 3)`` (or a grid of ``(N, T, 3)``) being drawn point by point, ``size`` px a cell."""
+                   fps: int = 10, captions: list[str] | None = None) -> list[Image.Image]:
+    """Frames of ``points: (T, 3)`` (or a grid of ``(N, T, 3)``) being drawn point by point, ``size`` px a cell;
+    ``captions``: one text per cell instead of its label."""
     points = _as_batch(points)
     if labels is not None:
         labels = check_labels(labels, len(points), "animation labels")
     steps = points.shape[1]
-    frames = [render_grid(points[:, :k], labels, None, columns, size, colour_steps=steps - 1, pen=k < steps)
+    frames = [render_grid(points[:, :k], labels, None, columns, size, colour_steps=steps - 1, pen=k < steps,
+                          captions=captions)
               for k in range(1, steps + 1)]
     return frames + [frames[-1]] * _hold_frames(fps)
 

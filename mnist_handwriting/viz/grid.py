@@ -96,8 +96,10 @@ def image_under(image: np.ndarray, side: int) -> Image.Image:
 
 
 def render_grid(points: np.ndarray, labels=None, images=None, columns: int = 10, cell: int = 84,
-                predicted_labels=None, colour_steps: int | None = None, pen: bool = False) -> Image.Image:
-    """The grid of :func:`trajectory_grid`, with the animation options of :func:`draw_cell`."""
+                predicted_labels=None, colour_steps: int | None = None, pen: bool = False,
+                captions: list[str] | None = None) -> Image.Image:
+    """The grid of :func:`trajectory_grid`, with the animation options of :func:`draw_cell`; ``captions``: one text
+    per cell written in its corner instead of the label."""
     count = len(points)
     columns = max(1, min(columns, count))
     rows = max(1, -(-count // columns))
@@ -114,22 +116,23 @@ def render_grid(points: np.ndarray, labels=None, images=None, columns: int = 10,
     for n in range(count):
         draw_cell(draw, points[n], ((n % columns) * big, (n // columns) * big), big, colour_steps, pen)
     canvas = canvas.resize((columns * cell, rows * cell), Image.LANCZOS)
-    if labels is not None:
+    if labels is not None or captions is not None:
         draw = ImageDraw.Draw(canvas)
         font = label_font(max(10, cell // 6))
         for n in range(count):
-            text, colour = str(int(labels[n])), (0, 0, 0)
-            if predicted_labels is not None and int(predicted_labels[n]) != int(labels[n]):
+            text, colour = captions[n] if captions is not None else str(int(labels[n])), (0, 0, 0)
+            if captions is None and predicted_labels is not None and int(predicted_labels[n]) != int(labels[n]):
                 text, colour = f"{int(labels[n])}/{int(predicted_labels[n])}", (200, 0, 0)
             draw.text(((n % columns) * cell + 3, (n // columns) * cell + 1), text, fill=colour, font=font)
     return canvas
 
 
 def trajectory_grid(points: np.ndarray, labels=None, images=None, columns: int = 10, cell: int = 84,
-                    predicted_labels=None) -> Image.Image:
+                    predicted_labels=None, captions: list[str] | None = None) -> Image.Image:
     """Draw ``points: (N, T, 3)`` as a grid of ``columns`` cells of ``cell`` pixels (see the module docstring).
 
-    ``labels``/``predicted_labels``: ``(N,)`` digits; ``images``: ``(N, 28, 28)`` uint8 drawn underneath.
+    ``labels``/``predicted_labels``: ``(N,)`` digits; ``images``: ``(N, 28, 28)`` uint8 drawn underneath;
+    ``captions``: N texts written instead of the labels.
     """
     points = check_points(points, "trajectory grid")
     if len(points) == 0:
@@ -144,7 +147,14 @@ def trajectory_grid(points: np.ndarray, labels=None, images=None, columns: int =
         images = check_images(images, "trajectory grid images")
         if len(images) != len(points):
             raise UserError(f"{len(images)} images for {len(points)} trajectories", "give one image per digit")
-    return render_grid(points, labels, images, columns, cell, predicted_labels)
+    if captions is not None and len(captions) != len(points):
+        raise UserError(f"{len(captions)} captions for {len(points)} trajectories", "give one caption per digit")
+    return render_grid(points, labels, images, columns, cell, predicted_labels, captions=captions)
+
+
+def proposal_captions(labels: np.ndarray, probabilities: np.ndarray) -> list[str]:
+    """``"5 62%"`` for each proposal of ``probabilities: (N, K)``, row by row (the cells of a proposals grid)."""
+    return [f"{int(label)} {p:.0%}" for label, row in zip(labels, probabilities) for p in row]
 
 
 def pick(total: int, count: int, seed: int | None = None) -> np.ndarray:

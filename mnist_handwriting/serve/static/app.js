@@ -185,17 +185,38 @@ async function sendDrawing() {
       ? `(recognised, ${Math.round(result.confidence * 100)}% sure; ${result.converter})`
       : `(given; ${result.converter})`;
     showInput(result.input);
-    showPoints(result.points);
-    animate($("trajectory"), result.points);
-    blobLink($("download-svg"), result.svg, "image/svg+xml");
-    blobLink($("download-json"), JSON.stringify({label: result.label, points: result.points}), "application/json");
-    blobLink($("download-stroke3"), "dx,dy,pen_up\n" + result.stroke3.map((r) => r.join(",")).join("\n") + "\n",
-             "text/csv");
+    drawings = result.proposals || [{points: result.points, svg: result.svg, stroke3: result.stroke3}];
+    $("proposal-nav").hidden = !result.proposals;
+    showDrawing(result.label, 0);
     $("downloads").hidden = false;
   } catch (error) {
     showMessage(error.message);
   }
 }
+
+// The drawing orders of the last reply (one, or a proposals model's, most probable first) and the one shown.
+let drawings = [];
+let shown = 0;
+let shownLabel = null;
+
+function showDrawing(label, index) {
+  shownLabel = label;
+  shown = (index + drawings.length) % drawings.length;
+  const drawing = drawings[shown];
+  if (drawing.probability !== undefined) {
+    $("proposal-caption").textContent =
+      `drawing order ${shown + 1} of ${drawings.length} (${Math.round(drawing.probability * 100)}%)`;
+  }
+  showPoints(drawing.points);
+  animate($("trajectory"), drawing.points);
+  blobLink($("download-svg"), drawing.svg, "image/svg+xml");
+  blobLink($("download-json"), JSON.stringify({label, points: drawing.points}), "application/json");
+  blobLink($("download-stroke3"), "dx,dy,pen_up\n" + drawing.stroke3.map((r) => r.join(",")).join("\n") + "\n",
+           "text/csv");
+}
+
+$("proposal-previous").addEventListener("click", () => showDrawing(shownLabel, shown - 1));
+$("proposal-next").addEventListener("click", () => showDrawing(shownLabel, shown + 1));
 
 $("clear").addEventListener("click", clearPad);
 clearPad();
