@@ -31,4 +31,16 @@ def proposal_scores(points: np.ndarray, probabilities: np.ndarray, human: list[n
             "closest_probability": probabilities[rows, closest].astype(np.float64)}
 
 
-__all__ = ["proposal_scores"]
+def calibration_error(confidence: np.ndarray, correct: np.ndarray, bins: int = 10) -> float:
+    """Expected calibration error of the odds: ``confidence: (N,)``, the most probable proposal's probability,
+    against ``correct: (N,)``, 1 where it is the closest; the bin-size-weighted mean of |frequency - confidence|
+    over ``bins`` equal bins of [0, 1]."""
+    which = np.minimum((np.asarray(confidence) * bins).astype(int), bins - 1)
+    total = 0.0
+    for b in np.unique(which):
+        chosen = which == b
+        total += chosen.sum() * abs(float(np.mean(correct[chosen])) - float(np.mean(confidence[chosen])))
+    return total / max(len(confidence), 1)
+
+
+__all__ = ["calibration_error", "proposal_scores"]

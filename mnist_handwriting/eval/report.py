@@ -9,6 +9,10 @@ A *converter* has ``name`` and ``convert(images: (B, 28, 28) uint8, labels: (B,)
   ``direction_by_writer``: writer -> digit -> direction agreement (where writers part from the majority);
 - ``counts``: how many digits each part used, and ``name``.
 
+A proposals model (issue 16) is measured by its most probable proposal, as every converter, and on the
+development writers also by all K (:func:`.proposals.proposal_scores`): best-of-K LDTW and direction,
+how often the most probable proposal is the closest one, and the odds' calibration error.
+
 Reconstruction and legibility use the thinned MNIST test digits; human-likeness uses the
 pendigits development writers (never trained on) and, as ``samples_*``, the 32 human samples.
 """
@@ -36,6 +40,10 @@ COLUMNS = {
     "legibility": ("legibility", "{:.1%}"),
     "overdraw": ("overdraw", "{:.3f}"),
     "axis_aligned": ("axis-aligned", "{:.1%}"),
+    "best_ldtw": ("best-of-K LDTW px", "{:.2f}"),
+    "best_direction_agreement": ("best-of-K direction", "{:.1%}"),
+    "top1_closest": ("top = closest", "{:.1%}"),
+    "odds_calibration_error": ("odds calibration err", "{:.3f}"),
     "digits_per_second": ("digits/s", "{:,.0f}"),
 }
 """Metric key -> (table header, format) for :func:`markdown_table`, in column order."""
@@ -134,6 +142,16 @@ def evaluate(converter, *, locations=None, subset: int | None = None, batch_size
     human_points, _ = _convert(converter, dev.images, dev.labels, batch_size, progress, "pendigits dev")
     dev_scores = human_scores(human_points, [dev.trajectory(i) for i in range(len(dev))])
     _summarise(dev_scores, dev.labels, "", overall, per_class)
+    if getattr(getattr(getattr(converter, "model", None), "config", None), "proposals", 1) > 1:
+        from ..convert import ProposalConverter, convert_images
+        from .proposals import calibration_error, proposal_scores
+
+        proposed, odds = convert_images(ProposalConverter.of(converter), dev.images, dev.labels, batch_size, progress)
+        scores = proposal_scores(proposed, odds, [dev.trajectory(i) for i in range(len(dev))])
+        overall["odds_calibration_error"] = calibration_error(odds.max(axis=1), scores["top1_closest"])
+        scores.pop("closest_probability")
+        _summarise(scores, dev.labels, "", overall, per_class)
+        dev_scores = {**dev_scores, **scores}
     per_writer = {str(writer): {name: float(np.mean(values[dev.writers == writer]))
                                 for name, values in dev_scores.items()}
                   for writer in np.unique(dev.writers)}

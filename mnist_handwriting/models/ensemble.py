@@ -78,19 +78,14 @@ class DigitEnsemble(PointModel):
         check_inputs(images, labels, self.projection.dtype)
         return self.routed(model_inputs(images, labels, self.config.input_blur), labels, fast=fast)
 
-    def routed(self, inputs: torch.Tensor, labels: torch.Tensor, offset: torch.Tensor | None = None,
-               fast: bool = False) -> torch.Tensor:
-        """The routed recurrence on checked ``inputs: (B, 794)`` (:func:`model_inputs`) -> ``raw: (B, T, 3)``;
-        ``offset: (B, 4H)`` is added to each sample's layer-1 gates at every step (a proposal, :mod:`.proposals`)."""
+    def routed(self, inputs: torch.Tensor, labels: torch.Tensor, fast: bool = False) -> torch.Tensor:
+        """The routed recurrence on checked ``inputs: (B, 794)`` (:func:`model_inputs`) -> ``raw: (B, T, 3)``."""
         config = self.config
         slot, group = class_slots(labels)
         padded = inputs.new_zeros(CLASSES * group, inputs.shape[1]).index_copy(0, slot, inputs)
         padded = padded.view(CLASSES, group, -1)
         label_rows = self.label[torch.arange(CLASSES), :, torch.arange(CLASSES)]   # (10, L - 1, 4H)
         constant = [torch.bmm(padded, self.static) + self.bias[:, None, 0]]
-        if offset is not None:
-            constant[0] = constant[0] + inputs.new_zeros(CLASSES * group, offset.shape[1]).index_copy(
-                0, slot, offset).view(CLASSES, group, -1)
         constant += [(label_rows[:, k - 1] + self.bias[:, k])[:, None] for k in range(1, config.layers)]
 
         def gates(k, previous, x, state):

@@ -1,14 +1,15 @@
-"""Several ways to draw one digit (issue 16): the per-digit ensemble proposing K drawing orders with their odds.
+"""Several ways to draw one digit (issue 16): K routed ensembles proposing K drawing orders, with their odds.
 
 A picture does not say whether its writer drew a 5's bar first or last, or where on its loop a 0
-began. :class:`ProposalEnsemble` is the routed ensemble (:class:`~.ensemble.DigitEnsemble`) plus,
-per class, K learned *proposal* vectors added to its first layer's gates, so the same network
-draws K trajectories of one image, and a small *odds* head (per class: the input features ->
-``ODDS_HIDDEN`` ReLU units -> K logits) that says how likely a person is to draw each of them.
-Training (:mod:`mnist_handwriting.train.loop`, ``paired_step``) lets the proposal closest to the
-writer's own trajectory take the trajectory losses (winner takes all, the others a small share)
-and teaches the odds head which proposal won; every proposal is kept faithful to the image by the
-reconstruction loss.
+began. :class:`ProposalEnsemble` holds K copies of the routed ensemble (:class:`~.ensemble.DigitEnsemble`,
+``drawers``), each drawing one proposal of every image, and a small *odds* head (per class: the input
+features -> ``ODDS_HIDDEN`` ReLU units -> K logits) that says how likely a person is to draw each of
+them. The copies share no weights: when they shared all but a per-proposal offset of the first layer's
+gates, training on different drawing orders moved the shared weights to their mean and the K proposals
+stayed within half a pixel of each other (docs/RESULTS.md). Training (:mod:`mnist_handwriting.train.loop`,
+``paired_step``) gives each writer's trajectory to one proposal (first by its drawing-order cluster,
+:mod:`mnist_handwriting.train.orders`, then to the nearest) and teaches the odds head which one took it;
+every proposal is kept faithful to the image by the reconstruction loss.
 
 ``forward`` and ``draw`` return the most probable proposal, so everything that takes a model works
 with this one unchanged; :meth:`ProposalEnsemble.proposals` and :meth:`draw_proposals` return all K.
@@ -16,33 +17,31 @@ with this one unchanged; :meth:`ProposalEnsemble.proposals` and :meth:`draw_prop
 
 from __future__ import annotations
 
+import dataclasses
+
 import torch
 from torch import nn
 
 from ..inference import evaluating
 from .ensemble import DigitEnsemble
-from .handwriting_lstm import CLASSES, IMAGE_FEATURES, ModelConfig, check_inputs, model_inputs, pen_up_flags
+from .handwriting_lstm import (CLASSES, IMAGE_FEATURES, ModelConfig, PointModel, check_inputs, model_inputs,
+                               pen_up_flags)
 
 ODDS_HIDDEN = 32
 """Hidden units per class of the odds head."""
-PROPOSAL_INIT = 0.5
-"""Standard deviation of proposals 1..K-1 at initialisation (gate pre-activation units): large enough that the K
-proposals start apart, so that the winner-takes-all training can let them specialise. Proposal 0 starts at zero,
-so a model started from an ensemble (``init_model``) first draws exactly what that ensemble draws."""
 
 
-class ProposalEnsemble(DigitEnsemble):
-    """:class:`DigitEnsemble` with ``config.proposals`` drawing orders per image and their odds."""
+class ProposalEnsemble(PointModel):
+    """``config.proposals`` routed ensembles drawing K orders per image, and their odds."""
 
     def __init__(self, config: ModelConfig):
-        super().__init__(config)
-        count = config.proposals
-        self.proposal = nn.Parameter(torch.empty(CLASSES, count, 4 * config.hidden))
+        super().__init__()
+        self.config = config.validate()
+        single = dataclasses.replace(config, kind="ensemble", proposals=1)
+        self.drawers = nn.ModuleList(DigitEnsemble(single) for _ in range(config.proposals))
         self.odds_in = nn.Parameter(torch.empty(CLASSES, IMAGE_FEATURES + CLASSES, ODDS_HIDDEN))
-        self.odds_out = nn.Parameter(torch.empty(CLASSES, ODDS_HIDDEN + 1, count))   # last row: the bias
+        self.odds_out = nn.Parameter(torch.empty(CLASSES, ODDS_HIDDEN + 1, config.proposals))   # last row: the bias
         with torch.no_grad():
-            self.proposal.normal_(0.0, PROPOSAL_INIT)
-            self.proposal[:, 0] = 0.0   # proposal 0, the most probable at even odds, starts as the ensemble itself
             self.odds_in.uniform_(-1.0, 1.0).mul_((IMAGE_FEATURES + CLASSES) ** -0.5)
             self.odds_out.zero_()   # even odds until training says otherwise
 
@@ -55,20 +54,20 @@ class ProposalEnsemble(DigitEnsemble):
     def proposals(self, images: torch.Tensor, labels: torch.Tensor,
                   fast: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
         """Every proposal: ``images: (B, 28, 28)``, ``labels: (B,)`` -> ``raw: (B, K, T, 3)`` and ``logits: (B, K)``."""
-        check_inputs(images, labels, self.projection.dtype)
-        count = self.config.proposals
+        check_inputs(images, labels, self.odds_in.dtype)
         inputs = model_inputs(images, labels, self.config.input_blur)
-        repeated = labels.repeat_interleave(count)
-        offset = self.proposal[labels].flatten(0, 1)                     # (B * K, 4H), proposal k of sample b at b * K + k
-        raw = self.routed(inputs.repeat_interleave(count, dim=0), repeated, offset, fast)
-        return raw.view(len(labels), count, *raw.shape[1:]), self.odds(inputs, labels)
+        raw = torch.stack([drawer.routed(inputs, labels, fast) for drawer in self.drawers], dim=1)
+        return raw, self.odds(inputs, labels)
 
     def forward(self, images: torch.Tensor, labels: torch.Tensor, fast: bool = False) -> torch.Tensor:
         """The most probable proposal: ``images: (B, 28, 28)``, ``labels: (B,)`` -> ``raw: (B, T, 3)``."""
-        check_inputs(images, labels, self.projection.dtype)
+        check_inputs(images, labels, self.odds_in.dtype)
         inputs = model_inputs(images, labels, self.config.input_blur)
         best = self.odds(inputs, labels).argmax(dim=1)
-        return self.routed(inputs, labels, self.proposal[labels, best], fast)
+        chosen = [torch.nonzero(best == k)[:, 0] for k in range(len(self.drawers))]
+        # each sample drawn by its most probable proposal's ensemble only
+        raw = torch.cat([drawer.routed(inputs[rows], labels[rows], fast) for drawer, rows in zip(self.drawers, chosen)])
+        return raw[torch.argsort(torch.cat(chosen))]
 
     def draw_proposals(self, images: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Inference: ``points: (B, K, T, 3)`` (as :meth:`draw`) and ``probabilities: (B, K)``, rows summing to 1."""
@@ -78,4 +77,4 @@ class ProposalEnsemble(DigitEnsemble):
             return points, torch.softmax(logits.float(), dim=1)
 
 
-__all__ = ["ProposalEnsemble", "ODDS_HIDDEN", "PROPOSAL_INIT"]
+__all__ = ["ProposalEnsemble", "ODDS_HIDDEN"]

@@ -230,7 +230,7 @@ PRESETS: dict[str, TrainConfig] = {
                                    init_model="human-best", lr=0.001, epochs=2, aux=_AUX,
                                    paired=PairedConfig(batch=128, every=1, point_weight=1.0, dtw_weight=1.0,
                                                        pen_weight=0.1, share=0.05, odds_weight=0.1,
-                                                       order_steps=600)),
+                                                       order_steps=1874)),
 }
 """Named configurations of the founding note and beyond (``train --config NAME``)."""
 

@@ -247,8 +247,11 @@ def init_from(model: PointModel, name_or_path: str) -> None:
 
     source = load_model(name_or_path)
     mine, theirs = model.state_dict(), source.state_dict()
-    # A proposals model may start from the ensemble it extends: its proposals and odds keep their initialisation.
+    # A proposals model may start from the ensemble it extends: each of its K ensembles starts as that one, its
+    # odds head keeps its initialisation.
     extends = model.config.kind == "proposals" and source.config.kind == "ensemble"
+    if extends:
+        theirs = {f"drawers.{k}.{name}": value for k in range(model.config.proposals) for name, value in theirs.items()}
     if not (set(theirs) <= set(mine) if extends else set(theirs) == set(mine)) \
             or any(mine[k].shape != theirs[k].shape for k in theirs):
         raise UserError(f"init_model {name_or_path!r} has another architecture ({source.config})",

@@ -31,3 +31,14 @@ def test_the_closest_proposal_is_scored_and_the_odds_are_checked_against_it():
 def test_mismatched_shapes_are_refused():
     with pytest.raises(ValueError, match="do not match"):
         proposal_scores(np.zeros((2, 3, 8, 3)), np.full((2, 2), 0.5), [line((0, 0), (1, 1))] * 2)
+
+
+def test_calibration_error_against_a_hand_computed_case():
+    from mnist_handwriting.eval.proposals import calibration_error
+
+    # bin [0.6, 0.7): confidences 0.6, 0.6, right once -> |0.5 - 0.6| = 0.1 for 2 digits;
+    # bin [0.9, 1.0]: confidence 1.0, right -> 0 for 1 digit; bin [0.3, 0.4): 0.3, wrong -> 0.3 for 1 digit.
+    confidence = np.array([0.6, 0.6, 1.0, 0.3])
+    correct = np.array([1.0, 0.0, 1.0, 0.0])
+    assert calibration_error(confidence, correct) == pytest.approx((2 * 0.1 + 0 + 0.3) / 4)
+    assert calibration_error(np.array([0.5, 0.5]), np.array([1.0, 0.0])) == pytest.approx(0.0)

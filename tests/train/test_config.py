@@ -158,10 +158,10 @@ FLAT_PRESETS = {
                    "init_model": "runs/routed-ensemble/model.safetensors", "lr": 0.001,
                    "model.hidden": 64, "model.input_blur": 1.0, "model.kind": "ensemble",
                    "model.third_activation": "exp", "paired_batch": 128, "pen_weight": 0.1},
-    "human-proposals": {"aux_angle": 0.01, "aux_distance": 0.01, "dtw_weight": 1.0, "epochs": 1,
+    "human-proposals": {"aux_angle": 0.01, "aux_distance": 0.01, "dtw_weight": 1.0, "epochs": 2,
                         "init_model": "human-best", "lr": 0.001, "model.hidden": 64, "model.input_blur": 1.0,
                         "model.kind": "proposals", "model.proposals": 4, "model.third_activation": "exp",
-                        "paired_batch": 128, "pen_weight": 0.1},
+                        "paired_batch": 128, "pen_weight": 0.1, "paired.order_steps": 1874},
 }
 
 

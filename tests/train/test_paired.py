@@ -63,9 +63,9 @@ def test_training_batches_never_contain_development_writers(tmp_path, data_dir, 
     seen = []
     original = Trainer.paired_step
 
-    def recording(self, batch):
+    def recording(self, batch, by_order=False):
         seen.append(batch.writers.cpu().numpy())
-        return original(self, batch)
+        return original(self, batch, by_order)
 
     monkeypatch.setattr(Trainer, "paired_step", recording)
     config = apply_overrides(preset("human-best"), ["init_model=", "model.hidden=4", "model.points=6", "subset=64",
@@ -186,9 +186,10 @@ def test_only_the_winning_proposal_learns_the_trajectory_when_it_takes_it_all():
         raw, _ = model.proposals(batch.images, batch.labels)
         errors = ((raw[..., :2] - batch.targets[:, None, :, :2]) ** 2).mean(dim=(2, 3))   # point loss only, below
     trainer.config.paired.dtw_weight = trainer.config.paired.pen_weight = 0.0
-    before = model.proposal.detach().clone()
+    before = [drawer.static.detach().clone() for drawer in model.drawers]
     trainer.paired_step(batch)
-    moved = (model.proposal.detach() - before).abs().amax(dim=-1) > 0        # (10, K): which proposals changed
+    moved = torch.stack([(drawer.static.detach() - old).abs().amax(dim=(1, 2)) > 0           # (10, K): which
+                         for drawer, old in zip(model.drawers, before)], dim=1)               # proposals changed
     winners = errors.argmin(dim=1)
     for label in range(10):
         won = set(winners[batch.labels == label].tolist())
