@@ -321,3 +321,30 @@ def test_cli_refuses_bad_or_busy_ports(capsys):
     assert "cannot listen" in capsys.readouterr().err
     assert main(["serve", "--method", "trace", "--synthesis-model", "absent.safetensors"]) == 2
     assert "--synthesis-model absent.safetensors is not a file" in capsys.readouterr().err
+
+
+def test_draw_with_a_proposals_model_replies_every_drawing_order(tmp_path):
+    from mnist_handwriting.models import ModelConfig, ProposalEnsemble
+    from mnist_handwriting.models.registry import save_model
+
+    torch.manual_seed(0)
+    model = ProposalEnsemble(ModelConfig(kind="proposals", proposals=3, hidden=8, points=6, third_activation="exp"))
+    with torch.no_grad():
+        model.odds_out.normal_(0.0, 2.0)
+    save_model(model, tmp_path / "proposals.safetensors", metrics={}, command="test")
+    server = start(App(load_converter(str(tmp_path / "proposals.safetensors"))))
+    try:
+        status, _, reply = call(server, "POST", "/api/draw", {"pixels": one_pixels(), "label": 1})
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert status == 200 and len(reply["proposals"]) == 3
+    odds = [p["probability"] for p in reply["proposals"]]
+    assert odds == sorted(odds, reverse=True) and sum(odds) == pytest.approx(1.0, abs=1e-3)
+    assert reply["proposals"][0]["points"] == reply["points"]   # the reply's drawing is the most probable one
+    assert all(p["svg"].startswith("<svg") and len(p["stroke3"]) == 6 for p in reply["proposals"])
+
+
+def test_a_single_drawing_model_replies_no_proposals(server):
+    status, _, reply = call(server, "POST", "/api/draw", {"pixels": one_pixels(), "label": 1})
+    assert status == 200 and "proposals" not in reply
