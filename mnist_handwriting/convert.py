@@ -127,6 +127,8 @@ class ProposalConverter:
     def of(cls, converter, proposals: int | None = None) -> "ProposalConverter":
         """``converter``'s ``proposals`` most probable drawing orders (default: all the model proposes);
         a UserError for a converter that draws one, or for a count it does not propose."""
+        if proposals is not None and proposals < 1:
+            raise UserError(f"--proposals {proposals} is not positive", "use a count of 1 or more", "proposals")
         available = converter.model.config.proposals if isinstance(converter, ModelConverter) else 1
         if available < 2:
             raise UserError(f"{converter.name} draws one trajectory per digit", "use a proposals model for "

@@ -42,8 +42,6 @@ def run(args: argparse.Namespace) -> None:
     if args.sample and args.proposals is not None:
         raise UserError("--sample and --proposals both given", "use --proposals K to keep K drawing orders per digit, "
                         "or --sample to keep one drawn by its odds")
-    if args.proposals is not None and args.proposals < 1:
-        raise UserError(f"--proposals {args.proposals} is not positive", "use a count of 1 or more", "proposals")
     images, labels = source_images(args)
     device = torch_device(args.device)
     converter = load_converter(converter_spec(args), device, trace_points(args))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..errors import UserError
 from ..export.outputs import OUTPUT_SUFFIXES
 from ..paths import output_path
 from .common import add_model_options, converter_spec, torch_device, trace_points
@@ -44,8 +43,6 @@ def run(args: argparse.Namespace) -> None:
     gif = output_path(args.gif, "gif") if args.gif else (None if out.suffix.lower() == ".gif" else out.with_suffix(".gif"))
     if gif is not None or out.suffix.lower() == ".gif":
         check_fps(args.fps)   # before anything is written
-    if args.proposals is not None and args.proposals < 1:
-        raise UserError(f"--proposals {args.proposals} is not positive", "use a count of 1 or more", "proposals")
     images = read_digit_images(args.images)
     labels = choose_labels(images, args.label, device)
     converter = load_converter(converter_spec(args), device, trace_points(args))

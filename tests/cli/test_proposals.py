@@ -66,7 +66,8 @@ def test_sample_draws_by_the_odds_seeded_whatever_the_batches(capsys, tmp_path, 
         return load_handwriting_file(tmp_path / name)[0]
 
     first = sampled("a.npz", "--seed", "4", "--workers", "1")
-    np.testing.assert_array_equal(first, sampled("b.npz", "--seed", "4", "--workers", "2", "--batch-size", "9"))
+    other_batches = sampled("b.npz", "--seed", "4", "--workers", "2", "--batch-size", "9")
+    np.testing.assert_allclose(first, other_batches, atol=1e-5)   # the same choices (batches round differently)
     assert not np.array_equal(first, sampled("c.npz", "--seed", "5"))
     code, _, _ = run(capsys, "convert", "--images", EXAMPLES / "mnist-100.npz", "--model", proposals_model,
                      "--proposals", "3", "--out", tmp_path / "all.npz")
