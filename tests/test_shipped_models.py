@@ -50,8 +50,10 @@ def test_shipped_model_draws_the_stored_points_and_reconstructions(reference, na
     points = convert_images(converter, reference["thinned"], reference["labels"], progress=False)
     np.testing.assert_array_equal(points[..., 2], reference[name][..., 2])
     np.testing.assert_allclose(points[..., :2], reference[name][..., :2], rtol=0, atol=1e-5)
+    # Rendered ink sums many segments: the 640-unit note-best's differs by up to 1.6e-5 between processors
+    # (Intel Xeon with AMX against the AMD EPYC that stored it, 2026-12-03), its points by less than 1e-5.
     np.testing.assert_allclose(converter.reconstruct(reference["thinned"], reference["labels"]),
-                               reference[name + "-reconstruction"], rtol=0, atol=1e-5)
+                               reference[name + "-reconstruction"], rtol=0, atol=5e-5)
 
 
 def test_shipped_classifier_gives_the_stored_probabilities(reference):

@@ -219,13 +219,11 @@ PRESETS: dict[str, TrainConfig] = {
     "human-best": TrainConfig(model=dataclasses.replace(_ENSEMBLE, input_blur=1.0), init_model=ROUTED_RUN, lr=0.001,
                               epochs=5, aux=_AUX, paired=PairedConfig(batch=128, every=1, point_weight=1.0,
                                                                       dtw_weight=1.0, pen_weight=0.1)),
-    # Issue 16: human-best extended to K = 4 drawing orders per image with their odds (model.kind=proposals),
-    # fine-tuned from the shipped human-best on the same paired digits for 2 epochs. The first 600 paired
-    # steps give each writer's trajectory to the proposal of its drawing-order cluster (k-means per class,
-    # train/orders.py; without them the K proposals stay alike and the odds learn nothing); then the
-    # proposal closest to the writer's trajectory takes 95% of the trajectory losses. The odds head learns
-    # which proposal won; every proposal keeps the reconstruction loss. Each step draws K times what
-    # human-best's does.
+    # Issue 16: K = 4 copies of the shipped human-best (model.kind=proposals, no shared weights), fine-tuned for
+    # 2 epochs on the same paired digits; each writer's trajectory goes to the proposal of its drawing-order
+    # cluster (k-means per class, train/orders.py) at every step: on writers 21-24 that beat clusters for one
+    # epoch and then winner-takes-all (docs/RESULTS.md). The odds head learns which proposal took it; every
+    # proposal keeps the reconstruction loss. Each step draws K times what human-best's does.
     "human-proposals": TrainConfig(model=dataclasses.replace(_ENSEMBLE, input_blur=1.0, kind="proposals", proposals=4),
                                    init_model="human-best", lr=0.001, epochs=2, aux=_AUX,
                                    paired=PairedConfig(batch=128, every=1, point_weight=1.0, dtw_weight=1.0,
