@@ -127,3 +127,39 @@ def test_draw_a_prime_and_watch_a_number_synthesised(synthesis_server):
         legend = browser.script("return [...document.querySelectorAll('#synthesis-legend span')]"
                                 ".map(s => [s.textContent, s.style.color])")
         assert legend == [["0", "rgb(68, 1, 84)"], ["1", "rgb(253, 231, 37)"]]   # one colour per character
+
+
+def test_flip_through_the_drawing_orders_of_a_proposals_model(tmp_path):
+    import torch
+
+    from mnist_handwriting.models import ModelConfig, ProposalEnsemble
+    from mnist_handwriting.models.registry import save_model
+
+    torch.manual_seed(0)
+    model = ProposalEnsemble(ModelConfig(kind="proposals", proposals=3, hidden=8, points=6, third_activation="exp"))
+    with torch.no_grad():
+        model.odds_out.normal_(0.0, 2.0)
+    save_model(model, tmp_path / "proposals.safetensors", metrics={}, command="test")
+    server = make_server(App(load_converter(str(tmp_path / "proposals.safetensors"))), port=0, quiet=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with WebDriver(*BROWSER) as browser:
+            browser.open(f"http://127.0.0.1:{server.server_address[1]}/")
+            browser.script("document.getElementById('label-choice').value = '7'")
+            browser.drag("#pad", [(-70, -90), (0, -92), (70, -95), (30, -20), (0, 60), (-15, 100)])
+            browser.wait_for("return document.getElementById('trajectory').dataset.state === 'done'")
+            assert browser.script("return !document.getElementById('proposal-nav').hidden")
+            caption = "return document.getElementById('proposal-caption').textContent"
+            first_row = "return document.querySelector('#points tbody tr').textContent"
+            assert browser.script(caption).startswith("drawing order 1 of 3 (")
+            before = browser.script(first_row)
+            browser.script("document.getElementById('proposal-next').click()")
+            assert browser.script(caption).startswith("drawing order 2 of 3 (")
+            assert browser.script(first_row) != before           # another proposal's points listed
+            browser.script("document.getElementById('proposal-previous').click()")
+            browser.script("document.getElementById('proposal-previous').click()")
+            assert browser.script(caption).startswith("drawing order 3 of 3 (")   # wraps around
+    finally:
+        server.shutdown()
+        server.server_close()
