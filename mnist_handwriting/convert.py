@@ -37,6 +37,7 @@ class TraceConverter:
 
     count: int = 20
     name: str = TRACE
+    proposals: int = 1   # drawing orders it can give per digit
 
     def convert(self, images: np.ndarray, labels: np.ndarray) -> np.ndarray:
         from .trace import trace_batch
@@ -63,6 +64,11 @@ class ModelConverter:
         """Points per digit: what the model was trained to draw."""
         return self.model.config.points
 
+    @property
+    def proposals(self) -> int:
+        """Drawing orders the model gives per digit (more than 1 for a proposals model, :meth:`propose`)."""
+        return self.model.config.proposals
+
     def _tensors(self, images: np.ndarray, labels: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
         """uint8 ``images: (B, 28, 28)``, ``labels: (B,)`` -> the model's float32 [0, 1] and int64 inputs on its device."""
         import torch
@@ -77,6 +83,15 @@ class ModelConverter:
         with torch.inference_mode():
             points = self.model.draw(pixels, classes)
         return points.float().cpu().numpy()
+
+    def propose(self, images: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """A proposals model's every drawing order, in its own order: ``points: (B, K, T, 3)``, ``probabilities: (B, K)``."""
+        import torch
+
+        pixels, classes = self._tensors(images, labels)
+        with torch.inference_mode():
+            points, probabilities = self.model.draw_proposals(pixels, classes)
+        return points.float().cpu().numpy(), probabilities.float().cpu().numpy()
 
     def reconstruct(self, images: np.ndarray, labels: np.ndarray) -> np.ndarray:
         """What the model was trained to match: its raw points through its own rasteriser, ``(B, 28, 28)``."""
@@ -129,7 +144,7 @@ class ProposalConverter:
         a UserError for a converter that draws one, or for a count it does not propose."""
         if proposals is not None and proposals < 1:
             raise UserError(f"--proposals {proposals} is not positive", "use a count of 1 or more", "proposals")
-        available = converter.model.config.proposals if isinstance(converter, ModelConverter) else 1
+        available = converter.proposals
         if available < 2:
             raise UserError(f"{converter.name} draws one trajectory per digit", "use a proposals model for "
                             "--proposals or --sample, e.g. --model human-proposals", "proposals")
@@ -148,12 +163,7 @@ class ProposalConverter:
         return self.base.count
 
     def convert(self, images: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        import torch
-
-        pixels, classes = self.base._tensors(images, labels)
-        with torch.inference_mode():
-            points, probabilities = self.base.model.draw_proposals(pixels, classes)
-        return rank_proposals(points.float().cpu().numpy(), probabilities.float().cpu().numpy(), self.proposals)
+        return rank_proposals(*self.base.propose(images, labels), self.proposals)
 
 
 def sample_proposals(parts: Iterator[tuple[np.ndarray, np.ndarray]], seed: int) -> Iterator[np.ndarray]:

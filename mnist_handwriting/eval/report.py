@@ -67,20 +67,6 @@ def _convert(converter, images: np.ndarray, labels: np.ndarray, batch_size: int,
     return np.concatenate(parts), seconds
 
 
-def _propose(converter, images: np.ndarray, labels: np.ndarray, batch_size: int) -> tuple[np.ndarray, np.ndarray]:
-    """A proposals model's K drawings ``(N, K, T, 3)`` and probabilities ``(N, K)`` of uint8 ``images: (N, 28, 28)``."""
-    import torch
-
-    points, odds = [], []
-    for start in range(0, len(images), batch_size):
-        pixels = torch.from_numpy(images[start:start + batch_size]).to(converter.device, torch.float32).div_(255.0)
-        classes = torch.from_numpy(np.asarray(labels[start:start + batch_size], np.int64)).to(converter.device)
-        drawn, probabilities = converter.model.draw_proposals(pixels, classes)
-        points.append(drawn.float().cpu().numpy())
-        odds.append(probabilities.float().cpu().numpy())
-    return np.concatenate(points), np.concatenate(odds)
-
-
 def reconstruction_scores(points: np.ndarray, images: np.ndarray) -> dict[str, np.ndarray]:
     """Per-digit reconstruction metrics of ``points: (N, T, 3)`` against thinned ``images: (N, 28, 28)`` uint8."""
     drawn = draw_batch(points)
@@ -156,10 +142,12 @@ def evaluate(converter, *, locations=None, subset: int | None = None, batch_size
     human_points, _ = _convert(converter, dev.images, dev.labels, batch_size, progress, "pendigits dev")
     dev_scores = human_scores(human_points, [dev.trajectory(i) for i in range(len(dev))])
     _summarise(dev_scores, dev.labels, "", overall, per_class)
-    if getattr(getattr(getattr(converter, "model", None), "config", None), "proposals", 1) > 1:
+    if getattr(converter, "proposals", 1) > 1:   # a proposals model: every drawing order too
         from .proposals import calibration_error, proposal_scores
 
-        proposed, odds = _propose(converter, dev.images, dev.labels, batch_size)
+        parts = [converter.propose(dev.images[start:start + batch_size], dev.labels[start:start + batch_size])
+                 for start in range(0, len(dev), batch_size)]
+        proposed, odds = (np.concatenate(arrays) for arrays in zip(*parts))
         scores = proposal_scores(proposed, odds, [dev.trajectory(i) for i in range(len(dev))])
         overall["odds_calibration_error"] = calibration_error(odds.max(axis=1), scores["top1_closest"])
         scores.pop("closest_probability")

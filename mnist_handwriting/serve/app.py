@@ -160,21 +160,13 @@ class App:
         with self._lock:  # one conversion at a time: models are not re-entrant and the CPU is shared
             return self.converter.convert(images, labels)
 
-    def _proposals(self, image: np.ndarray, label: int) -> list[dict] | None:
-        """Every drawing order a proposals model gives ``image``, most probable first, as ``{probability, points,
-        svg, stroke3}``; ``None`` for a converter that draws one."""
+    def _proposals(self, image: np.ndarray, label: int) -> tuple[np.ndarray, np.ndarray]:
+        """A proposals model's drawing orders of ``image``, most probable first: ``(K, T, 3)`` and ``(K,)``."""
         from ..convert import ProposalConverter
-        from ..export.outputs import points_list
-        from ..export.stroke3 import to_stroke3
-        from ..export.svg import to_svg
 
-        if getattr(getattr(self.converter, "model", None), "config", None) is None \
-                or self.converter.model.config.proposals < 2:
-            return None
         with self._lock:
             points, probabilities = ProposalConverter.of(self.converter).convert(image[None], np.array([label]))
-        return [{"probability": round(float(p), 4), "points": points_list(proposal), "svg": to_svg(proposal, label),
-                 "stroke3": to_stroke3(proposal).tolist()} for p, proposal in zip(probabilities[0], points[0])]
+        return points[0], probabilities[0]
 
     def _classify(self, image: np.ndarray) -> tuple[int, float]:
         from ..draw import choose_labels
@@ -245,15 +237,17 @@ class App:
         predicted, confidence = label is None, 1.0
         if predicted:
             label, confidence = self._classify(image)
-        points = self._convert(image[None], np.array([label], np.int64))[0]
+        def drawing(points: np.ndarray) -> dict:
+            return {"points": points_list(points), "svg": to_svg(points, label), "stroke3": to_stroke3(points).tolist()}
+
         reply = {"label": label, "predicted": predicted, "confidence": round(confidence, 4),
-                 "input": (image > 0).astype(int).tolist(), "points": points_list(points),
-                 "svg": to_svg(points, label), "stroke3": to_stroke3(points).tolist(),
-                 "converter": self.converter.name}
-        proposals = self._proposals(image, label)
-        if proposals is not None:   # a proposals model (issue 16): all its drawing orders, most probable first
-            reply["proposals"] = proposals
-        return reply
+                 "input": (image > 0).astype(int).tolist(), "converter": self.converter.name}
+        if getattr(self.converter, "proposals", 1) < 2:
+            return {**reply, **drawing(self._convert(image[None], np.array([label], np.int64))[0])}
+        # A proposals model (issue 16): all its drawing orders, most probable first, and that one as the drawing.
+        points, probabilities = self._proposals(image, label)
+        proposals = [{"probability": round(float(p), 4), **drawing(proposal)} for p, proposal in zip(probabilities, points)]
+        return {**reply, **drawing(points[0]), "proposals": proposals}
 
     def write(self, payload: dict) -> dict:
         """``text`` (optional ``style``, ``seed``) written as one trajectory in the writing frame."""
