@@ -130,17 +130,10 @@ def test_draw_a_prime_and_watch_a_number_synthesised(synthesis_server):
 
 
 def test_flip_through_the_drawing_orders_of_a_proposals_model(tmp_path):
-    import torch
+    from proposal_models import save_proposals_model
 
-    from mnist_handwriting.models import ModelConfig, ProposalEnsemble
-    from mnist_handwriting.models.registry import save_model
-
-    torch.manual_seed(0)
-    model = ProposalEnsemble(ModelConfig(kind="proposals", proposals=3, hidden=8, points=6, third_activation="exp"))
-    with torch.no_grad():
-        model.odds_out.normal_(0.0, 2.0)
-    save_model(model, tmp_path / "proposals.safetensors", metrics={}, command="test")
-    server = make_server(App(load_converter(str(tmp_path / "proposals.safetensors"))), port=0, quiet=True)
+    model = save_proposals_model(tmp_path / "proposals.safetensors")
+    server = make_server(App(load_converter(str(model))), port=0, quiet=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

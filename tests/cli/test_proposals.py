@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 from PIL import Image
 
 from mnist_handwriting.cli import main
@@ -14,8 +13,7 @@ from mnist_handwriting.convert import ProposalConverter, load_converter, rank_pr
 from mnist_handwriting.errors import UserError
 from mnist_handwriting.formats import (load_handwriting_file, load_proposals_file, save_handwriting_batches,
                                        save_proposals_file)
-from mnist_handwriting.models import ModelConfig, ProposalEnsemble
-from mnist_handwriting.models.registry import save_model
+from proposal_models import save_proposals_model
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -28,14 +26,7 @@ def run(capsys, *argv):
 
 @pytest.fixture(scope="module")
 def proposals_model(tmp_path_factory):
-    """A small untrained proposals model (K = 3) whose odds differ by class and image."""
-    torch.manual_seed(0)
-    model = ProposalEnsemble(ModelConfig(kind="proposals", proposals=3, hidden=8, points=6, third_activation="exp"))
-    with torch.no_grad():
-        model.odds_out.normal_(0.0, 2.0)
-    path = tmp_path_factory.mktemp("model") / "proposals.safetensors"
-    save_model(model, path, metrics={}, command="test")
-    return path
+    return save_proposals_model(tmp_path_factory.mktemp("model") / "proposals.safetensors")
 
 
 def test_convert_writes_the_proposals_layout_most_probable_first(capsys, tmp_path, proposals_model):

@@ -324,15 +324,9 @@ def test_cli_refuses_bad_or_busy_ports(capsys):
 
 
 def test_draw_with_a_proposals_model_replies_every_drawing_order(tmp_path):
-    from mnist_handwriting.models import ModelConfig, ProposalEnsemble
-    from mnist_handwriting.models.registry import save_model
+    from proposal_models import save_proposals_model
 
-    torch.manual_seed(0)
-    model = ProposalEnsemble(ModelConfig(kind="proposals", proposals=3, hidden=8, points=6, third_activation="exp"))
-    with torch.no_grad():
-        model.odds_out.normal_(0.0, 2.0)
-    save_model(model, tmp_path / "proposals.safetensors", metrics={}, command="test")
-    server = start(App(load_converter(str(tmp_path / "proposals.safetensors"))))
+    server = start(App(load_converter(str(save_proposals_model(tmp_path / "proposals.safetensors")))))
     try:
         status, _, reply = call(server, "POST", "/api/draw", {"pixels": one_pixels(), "label": 1})
     finally:
