@@ -10,7 +10,8 @@ from mnist_handwriting.formats import load_handwriting_file
 
 TODAY = Path(__file__).parent / "data" / "convert-points-85bfa9c.npz"
 """Points of the shipped models on the 100 example digits, written by the convert path before issue 14 (one thread;
-note-best's again with that path, at 1236fe8, when it became the masked model of issue 12)."""
+note-best's again with that path, at 1236fe8, when it became the masked model of issue 12; human-best's with today's
+path when it became the masked note-best fine-tuned, issue 12: note-best's entries check that path for that model)."""
 
 
 class RecordingConverter:

@@ -133,9 +133,11 @@ def test_model_offsets_by_hand_and_round_trip(mixed):
 
 
 def test_the_stored_std_is_that_of_training_numbers(data_dir, cache_dir):
+    """The shipped networks were trained with OFFSET_STD measured on the dataset of the routed human-best (0.1185);
+    the dataset rebuilt by the masked human-best (issue 12) gives 0.125: the model offsets stay near unit scale."""
     samples = build_numbers(2000, seed=6, data_dir=data_dir, cache_dir=cache_dir)
-    assert offset_std(samples) == pytest.approx(OFFSET_STD, rel=0.05)
-    assert np.std(np.concatenate([to_model_offsets(s.points)[1:, :2].ravel() for s in samples])) == pytest.approx(1, rel=0.05)
+    assert offset_std(samples) == pytest.approx(OFFSET_STD, rel=0.08)
+    assert np.std(np.concatenate([to_model_offsets(s.points)[1:, :2].ravel() for s in samples])) == pytest.approx(1, rel=0.08)
 
 
 def test_joined_numbers_are_two_numbers_in_one_hand_and_leave_the_others_alone(data_dir, cache_dir):

@@ -109,15 +109,20 @@ def test_dict_round_trip():
     assert from_dict(json.loads(json.dumps(to_dict(config)))) == config
 
 
-def test_human_best_fine_tunes_the_routed_ensemble_on_the_paired_human_digits():
+def test_human_best_fine_tunes_note_best_on_the_paired_human_digits():
     config = preset("human-best").validate()
-    assert config.init_model == "runs/routed-ensemble/model.safetensors" and config.paired.batch > 0
+    assert config.init_model == "note-best" and config.paired.batch > 0
     assert config.paired.point_weight > 0 and config.paired.dtw_weight > 0 and config.paired.pen_weight > 0
     assert config.paired.holdout == 4
-    # same weights as routed-ensemble (so they load), only the input blurred
-    assert dataclasses.replace(config.model, input_blur=0.0) == PRESETS["routed-ensemble"].model
+    # same weights as note-best (so they load), only the input blurred
+    assert dataclasses.replace(config.model, input_blur=0.0) == PRESETS["note-best"].model
     assert config.model.input_blur == 1.0
     assert from_dict(to_dict(config)) == config
+    # human-routed: the same fine-tuning of the routed ensemble (human-best until issue 12)
+    routed = preset("human-routed").validate()
+    assert routed.init_model == "runs/routed-ensemble/model.safetensors"
+    assert dataclasses.replace(routed.model, input_blur=0.0) == PRESETS["routed-ensemble"].model
+    assert (routed.paired, routed.aux, routed.lr, routed.epochs) == (config.paired, config.aux, config.lr, config.epochs)
 
 
 def test_the_stored_command_reproduces_a_run_and_a_resume():
@@ -154,12 +159,18 @@ FLAT_PRESETS = {
                   "reshuffle": False},
     "routed-ensemble": {"aux_angle": 0.01, "aux_distance": 0.01, "human_every": 1, "human_pretrain_steps": 100,
                         "model.hidden": 64, "model.kind": "ensemble", "model.third_activation": "exp"},
-    "human-best": {"aux_angle": 0.01, "aux_distance": 0.01, "dtw_weight": 1.0,
+    "human-routed": {"aux_angle": 0.01, "aux_distance": 0.01, "dtw_weight": 1.0,
                    "init_model": "runs/routed-ensemble/model.safetensors", "lr": 0.001,
                    "model.hidden": 64, "model.input_blur": 1.0, "model.kind": "ensemble",
                    "model.third_activation": "exp", "paired_batch": 128, "pen_weight": 0.1},
+    # (issue 12: human-best fine-tunes the masked note-best, the routed one renamed human-routed)
+    "human-best": {"aux_angle": 0.01, "aux_distance": 0.01, "dtw_weight": 1.0, "init_model": "note-best",
+                   "lr": 0.001, "model.feedback": "raw", "model.hidden": 640, "model.init": "tensorflow",
+                   "model.input_blur": 1.0, "model.kind": "masked", "model.third_activation": "exp",
+                   "paired_batch": 128, "pen_weight": 0.1},
     "human-proposals": {"aux_angle": 0.01, "aux_distance": 0.01, "dtw_weight": 1.0, "epochs": 2,
-                        "init_model": "human-best", "lr": 0.001, "model.hidden": 64, "model.input_blur": 1.0,
+                        "init_model": "runs/human-routed/model.safetensors", "lr": 0.001, "model.hidden": 64,
+                        "model.input_blur": 1.0,
                         "model.kind": "proposals", "model.proposals": 4, "model.third_activation": "exp",
                         "paired_batch": 128, "pen_weight": 0.1, "paired.order_steps": 1874},
 }

@@ -68,7 +68,7 @@ def test_training_batches_never_contain_development_writers(tmp_path, data_dir, 
         return original(self, batch, by_order)
 
     monkeypatch.setattr(Trainer, "paired_step", recording)
-    config = apply_overrides(preset("human-best"), ["init_model=", "model.hidden=4", "model.points=6", "subset=64",
+    config = apply_overrides(preset("human-best"), ["init_model=", "model.hidden=10", "model.points=6", "subset=64",
                                                     "batch_size=32", "paired_batch=256", "epochs=4",
                                                     "paired_pretrain_steps=2", "augment_copies=0", "eval_digits=0"])
     summary = train(config, tmp_path / "run", locations=Locations(data_dir, cache_dir), tensorboard=False)
@@ -140,7 +140,7 @@ def tiny_paired(points=8):
 
 
 def test_human_best_reduces_its_paired_losses_on_a_tiny_batch():
-    config = apply_overrides(preset("human-best"), ["model.hidden=8", "model.points=8", "lr=0.01",
+    config = apply_overrides(preset("human-best"), ["model.hidden=80", "model.points=8", "lr=0.01",
                                                     "paired_recon=1.0"])
     torch.manual_seed(0)
     trainer = Trainer(config, build_model(config.model), torch.device("cpu"))
@@ -164,7 +164,7 @@ def test_init_from_copies_weights_across_point_counts_and_rejects_other_sizes():
         assert torch.equal(model.state_dict()[name], value)
     assert model(torch.zeros(2, 28, 28), torch.tensor([1, 7])).shape == (2, 32, 3)
     with pytest.raises(UserError, match="another architecture"):
-        init_from(build_model(apply_overrides(preset("human-best"), ["model.hidden=8"]).model), "human-best")
+        init_from(build_model(apply_overrides(preset("human-best"), ["model.hidden=20"]).model), "human-best")
 
 
 def test_paired_training_without_any_loss_weight_is_refused():
@@ -209,17 +209,23 @@ def test_the_odds_head_learns_which_proposal_wins():
     assert last["odds"] < 0.1 * first["odds"]
 
 
-def test_a_proposals_model_starts_from_human_best():
+def test_a_proposals_model_starts_from_human_routed(tmp_path):
+    """human-proposals copies human-routed's run (not shipped): here a fresh routed model saved in its place."""
+    from mnist_handwriting.models.registry import save_model
+
     trainer = proposals_trainer()
     config = apply_overrides(preset("human-proposals"), [])
+    assert config.init_model == "runs/human-routed/model.safetensors"
+    torch.manual_seed(1)
+    routed = build_model(preset("human-routed").model)
+    save_model(routed, tmp_path / "routed.safetensors", metrics={}, command="test")
     model = build_model(config.model)
-    init_from(model, config.init_model)
-    from mnist_handwriting.models.registry import load_model
-
+    init_from(model, str(tmp_path / "routed.safetensors"))
     images = tiny_paired(20).images
     labels = torch.tensor([5, 8, 0, 9, 2, 7])
-    torch.testing.assert_close(model(images, labels), load_model("human-best")(images, labels))
-    assert trainer.proposing and not Trainer(apply_overrides(preset("human-best"), ["model.hidden=8"]),
+    with torch.no_grad():
+        torch.testing.assert_close(model(images, labels), routed(images, labels))
+    assert trainer.proposing and not Trainer(apply_overrides(preset("human-best"), ["model.hidden=10"]),
                                              build_model(apply_overrides(preset("human-best"),
-                                                                         ["model.hidden=8"]).model),
+                                                                         ["model.hidden=10"]).model),
                                              torch.device("cpu")).proposing
