@@ -187,6 +187,7 @@ issue 12)."""
 HUMAN_ROUTED_RUN = "runs/human-routed/model.safetensors"
 """Where human-proposals starts from: the human-routed preset's run (shipped as human-best until issue 12)."""
 _HUMAN_PAIRED = PairedConfig(batch=128, every=1, point_weight=1.0, dtw_weight=1.0, pen_weight=0.1)
+_ROUTED_BLURRED = dataclasses.replace(_ENSEMBLE, input_blur=1.0)
 
 PRESETS: dict[str, TrainConfig] = {
     # note, "Generating handwriting": 3x512 LSTM drawing through the frozen learned line model.
@@ -219,8 +220,8 @@ PRESETS: dict[str, TrainConfig] = {
     # 0.001 beat 0.0005; input blur 1 px beat 0, 2 and 3; paired batch 128 beat 64; T = 32 gained 0.02 px at
     # 1.6x the cost and T = 48 nothing; 5 epochs drew more legible 5s than 3; training on writers 1-24 made 5s
     # illegible (one-stroke 5s of writer 21). Shipped as human-best until issue 12; the start of human-proposals.
-    "human-routed": TrainConfig(model=dataclasses.replace(_ENSEMBLE, input_blur=1.0), init_model=ROUTED_RUN,
-                                lr=0.001, epochs=5, aux=_AUX, paired=_HUMAN_PAIRED),
+    "human-routed": TrainConfig(model=_ROUTED_BLURRED, init_model=ROUTED_RUN, lr=0.001, epochs=5, aux=_AUX,
+                                paired=_HUMAN_PAIRED),
     # Issue 12: the same fine-tuning from the shipped note-best (the masked 3x640 model of the note's
     # repository); it beat human-routed on writers 21-24 (LDTW 1.086 against 1.102 px), see docs/RESULTS.md.
     "human-best": TrainConfig(model=dataclasses.replace(_MASKED, input_blur=1.0), init_model="note-best", lr=0.001,
@@ -229,12 +230,11 @@ PRESETS: dict[str, TrainConfig] = {
     # 2 epochs on the same paired digits; each writer's trajectory goes to the proposal of its drawing-order
     # cluster (k-means per class, train/orders.py) at every step: on writers 21-24 that beat clusters for one
     # epoch and then winner-takes-all (docs/RESULTS.md). The odds head learns which proposal took it; every
-    # proposal keeps the reconstruction loss. Each step draws K times what human-best's does.
-    "human-proposals": TrainConfig(model=dataclasses.replace(_ENSEMBLE, input_blur=1.0, kind="proposals", proposals=4),
+    # proposal keeps the reconstruction loss. Each step draws K times what human-routed's does.
+    "human-proposals": TrainConfig(model=dataclasses.replace(_ROUTED_BLURRED, kind="proposals", proposals=4),
                                    init_model=HUMAN_ROUTED_RUN, lr=0.001, epochs=2, aux=_AUX,
-                                   paired=PairedConfig(batch=128, every=1, point_weight=1.0, dtw_weight=1.0,
-                                                       pen_weight=0.1, share=0.05, odds_weight=0.1,
-                                                       order_steps=1874)),
+                                   paired=dataclasses.replace(_HUMAN_PAIRED, share=0.05, odds_weight=0.1,
+                                                              order_steps=1874)),
 }
 """Named configurations of the founding note and beyond (``train --config NAME``)."""
 

@@ -160,9 +160,9 @@ FLAT_PRESETS = {
     "routed-ensemble": {"aux_angle": 0.01, "aux_distance": 0.01, "human_every": 1, "human_pretrain_steps": 100,
                         "model.hidden": 64, "model.kind": "ensemble", "model.third_activation": "exp"},
     "human-routed": {"aux_angle": 0.01, "aux_distance": 0.01, "dtw_weight": 1.0,
-                   "init_model": "runs/routed-ensemble/model.safetensors", "lr": 0.001,
-                   "model.hidden": 64, "model.input_blur": 1.0, "model.kind": "ensemble",
-                   "model.third_activation": "exp", "paired_batch": 128, "pen_weight": 0.1},
+                     "init_model": "runs/routed-ensemble/model.safetensors", "lr": 0.001,
+                     "model.hidden": 64, "model.input_blur": 1.0, "model.kind": "ensemble",
+                     "model.third_activation": "exp", "paired_batch": 128, "pen_weight": 0.1},
     # (issue 12: human-best fine-tunes the masked note-best, the routed one renamed human-routed)
     "human-best": {"aux_angle": 0.01, "aux_distance": 0.01, "dtw_weight": 1.0, "init_model": "note-best",
                    "lr": 0.001, "model.feedback": "raw", "model.hidden": 640, "model.init": "tensorflow",
@@ -170,8 +170,7 @@ FLAT_PRESETS = {
                    "paired_batch": 128, "pen_weight": 0.1},
     "human-proposals": {"aux_angle": 0.01, "aux_distance": 0.01, "dtw_weight": 1.0, "epochs": 2,
                         "init_model": "runs/human-routed/model.safetensors", "lr": 0.001, "model.hidden": 64,
-                        "model.input_blur": 1.0,
-                        "model.kind": "proposals", "model.proposals": 4, "model.third_activation": "exp",
+                        "model.input_blur": 1.0, "model.kind": "proposals", "model.proposals": 4, "model.third_activation": "exp",
                         "paired_batch": 128, "pen_weight": 0.1, "paired.order_steps": 1874},
 }
 
