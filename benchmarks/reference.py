@@ -52,7 +52,7 @@ def reference_times(args, digits: Path) -> dict | None:
               f"{probe.stderr.strip().splitlines()[-1] if probe.stderr.strip() else 'failed'})")
         return None
     env = {**os.environ, "OMP_NUM_THREADS": str(args.threads), "TF_CPP_MIN_LOG_LEVEL": "2"}
-    run = subprocess.run([python, str(DRIVER), "--reference", reference, "--digits", str(digits),
+    run = subprocess.run([python, str(DRIVER), "time", "--reference", reference, "--digits", str(digits),
                           "--iterations", str(args.iterations), "--threads", str(args.threads)],
                          capture_output=True, text=True, env=env)
     if run.returncode:

@@ -1,4 +1,5 @@
-"""benchmarks/reference.py (issue 14) is optional: without the reference checkout or TensorFlow it says why and skips that side."""
+"""benchmarks/reference.py (issue 14) is optional: without the reference checkout or TensorFlow it says why and skips
+that side; benchmarks/reference_compare.py (issue 12) hands the reference's drawings to our evaluation."""
 
 import sys
 from argparse import Namespace
@@ -22,3 +23,19 @@ def test_the_reference_side_is_skipped_with_its_reason(tmp_path, monkeypatch, ca
     args.tf_python = sys.executable   # the suite's Python has no TensorFlow
     assert reference.reference_times(args, tmp_path / "digits.npz") is None
     assert "cannot import tensorflow" in capsys.readouterr().out
+
+
+def test_the_reference_drawings_are_handed_to_the_evaluation_by_image_and_label():
+    import numpy as np
+
+    import reference_compare
+
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 2, size=(5, 28, 28)).astype(np.uint8) * 255
+    images[4] = images[1]                                      # the same image under another label
+    labels = np.array([3, 1, 4, 1, 5])
+    points = rng.random((5, 20, 3)).astype(np.float32)
+    converter = reference_compare.DrawnConverter("reference", images, labels, points)
+    order = [4, 2, 1, 0]
+    np.testing.assert_array_equal(converter.convert(images[order], labels[order]), points[order])
+    assert converter.count == 20

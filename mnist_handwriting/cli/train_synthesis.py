@@ -7,6 +7,7 @@ import shlex
 import sys
 
 from ..errors import UserError
+from ..synthesis.hands import HAND_POINTS
 from .common import add_data_options, add_device_option
 
 
@@ -36,6 +37,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--layers", type=int, default=2, help="LSTM layers (default: 2)")
     parser.add_argument("--hidden", type=int, default=256, help="units per layer (default: 256)")
     parser.add_argument("--mixtures", type=int, default=20, help="output mixture components (default: 20)")
+    parser.add_argument("--hand-points", type=int, default=HAND_POINTS, metavar="P",
+                        help="points of each digit shape of the hand the network is shown while it writes (a "
+                             "number by one pendigits writer: that writer's other digits); 0: no hand, priming "
+                             f"only (default: {HAND_POINTS})")
     parser.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
     parser.add_argument("--seed", type=int, default=0, help="random seed: data, initialisation, batches (default: 0)")
     add_device_option(parser)
@@ -62,9 +67,11 @@ def run(args: argparse.Namespace) -> None:
                if held else UserError(f"no run to resume in {args.out} ({CHECKPOINT} missing)",
                                       "drop --resume to start one, or pass the folder of an earlier run as --out"))
     try:
-        model_config = SynthesisConfig(layers=args.layers, hidden=args.hidden, mixtures=args.mixtures)
+        model_config = SynthesisConfig(layers=args.layers, hidden=args.hidden, mixtures=args.mixtures,
+                                       hand_points=args.hand_points)
     except ValueError as error:
-        raise UserError(str(error), "pass --layers, --hidden and --mixtures of 1 or more") from None
+        raise UserError(str(error), "pass --layers, --hidden and --mixtures of 1 or more, --hand-points of 0 or more") \
+            from None
     config = TrainConfig(model=model_config, batch_size=args.batch_size, lr=args.lr, max_steps=args.steps,
                          max_seconds=args.minutes * 60, seed=args.seed,
                          data=f"{args.source}: {args.numbers} numbers, seed {args.seed}"

@@ -24,7 +24,8 @@ import numpy as np
 from ..data.human import DEV_WRITERS
 from ..eval.metrics import dtw_batch, ldtw_batch
 from ..strokes import resample
-from ..write import DIGITS, Writing
+from ..write import Writing
+from .hands import unit_box, written_digits
 from .numbers import (POINTS_PER_DIGIT, TrajectoryPool, build_numbers, pendigits_pool, random_number_texts,
                       written_number)
 from .reader import character_error_rate, read_trajectories
@@ -59,25 +60,6 @@ def real_cer(reader, count: int, seed: int, data_dir=None, cache_dir=None) -> di
 def synthesized_cer(model, reader, texts: list[str], bias: float, seed: int = 0, prime=None) -> float:
     """The reader's CER on ``texts`` as ``model`` writes them at ``bias``."""
     return cer_of_writings(reader, synthesize(texts, model, bias=bias, seed=seed, prime=prime))
-
-
-def unit_box(points: np.ndarray) -> np.ndarray:
-    """``points: (T, 3)`` moved and scaled so that the bounding box's longer side spans [0, 1], centred."""
-    points = np.asarray(points, np.float32).copy()
-    low, high = points[:, :2].min(0), points[:, :2].max(0)
-    points[:, :2] = (points[:, :2] - (low + high) / 2) / max(float((high - low).max()), 1e-6) + 0.5
-    return points
-
-
-def written_digits(writing: Writing) -> list[tuple[int, np.ndarray]]:
-    """The digits of ``writing`` by its spans: ``(label, points (n, 3))``, the pen lifted after the last point."""
-    digits = []
-    for char, (start, stop) in zip(writing.text, writing.spans):
-        if char in DIGITS and stop - start >= 2:
-            points = writing.points[start:stop].copy()
-            points[-1, 2] = 1.0
-            digits.append((int(char), points))
-    return digits
 
 
 @dataclass
@@ -161,5 +143,5 @@ def diversity(model, texts: list[str], bias: float, seed: int = 0) -> float:
     return float(np.mean(distances))
 
 
-__all__ = ["texts_for", "cer_of_writings", "real_cer", "synthesized_cer", "unit_box", "written_digits", "References",
+__all__ = ["texts_for", "cer_of_writings", "real_cer", "synthesized_cer", "References",
            "references", "identify", "confusion", "style_confusion", "diversity", "NEAREST", "PRIME_TEXT"]

@@ -15,6 +15,10 @@ the next offset at each step (teacher forcing):
   from layer 1: ``(alpha_hat, beta_hat, kappa_hat) = W h^1_t + b``, ``alpha = exp(alpha_hat)``,
   ``beta = exp(beta_hat)``, ``kappa_t = kappa_{t-1} + exp(kappa_hat)`` (so the window only moves
   on), ``phi(t, u) = sum_k alpha_k exp(-beta_k (kappa_k - u)^2)`` and ``w_t = sum_u phi(t, u) c_u``.
+- **A hand** (ours; :mod:`.hands`): with ``hand_points > 0`` each character vector ``c_u`` is the
+  one-hot character followed by its row of :func:`.hands.character_features` (how the hand draws
+  that digit, or zeros), so the window tells the network, while it writes a character, the shape
+  of the hand's example of it.
 - **Mixture density output** (eq. 17-23) of M bivariate Gaussians over (dx, dy) and a
   Bernoulli end of stroke: ``pi = softmax(pi_hat)``, ``mu``, ``sigma = exp(sigma_hat)``,
   ``rho = tanh(rho_hat)``, ``e = sigmoid(e_hat)`` (Graves writes ``1 / (1 + exp(e_hat))``: the
@@ -26,7 +30,7 @@ the last character: ``phi(t, U + 1) > phi(t, u)`` for every u <= U. Priming (sec
 the network over a sample of a hand and its text first, with the target text appended, so that
 it writes on in that hand.
 
-Where we differ from the paper: the bias also sharpens the end-of-stroke probability
+Where we differ from the paper: the hand (above); the bias also sharpens the end-of-stroke probability
 (:func:`_draw`); the window starts slow (:data:`WINDOW_STEP`); ``sigma_hat`` and ``rho`` are
 clamped (:data:`LOG_SIGMA_RANGE`, :data:`RHO_LIMIT`); training uses Adam and global-norm
 gradient clipping (:mod:`mnist_handwriting.synthesis.training`), not RMSprop with clipped
@@ -50,6 +54,7 @@ from torch.nn import functional as F
 from ..errors import UserError
 from ..inference import evaluating
 from ..safeweights import build_checked, read_weights, save_weights
+from .hands import Hand, character_features, feature_size
 from .numbers import ALPHABET, encode   # the characters the network writes
 
 MAX_CHARACTERS = 100
@@ -94,7 +99,8 @@ class SynthesisConfig:
     weights. Measured on one loaded thread, a batch of 32 texts of 140 points takes 1.3 s at
     2x256 (0.9M weights, 1.8 MB in float16) against 1.9 s at 3x256 (1.5M) and 0.7 s at 3x128:
     two layers keep the skip-connected depth and buy 1.5x the updates of Graves' three.
-    K and M are Graves'.
+    K and M are Graves'. ``hand_points``: P of the hand's shapes the window reads (:mod:`.hands`;
+    0: no hand, Graves' network as it is).
     """
 
     layers: int = 2               # LSTM layers (Graves: 3)
@@ -102,12 +108,14 @@ class SynthesisConfig:
     window: int = 10              # K, Gaussians of the attention window (Graves: 10)
     mixtures: int = 20            # M, bivariate Gaussians of the output (Graves: 20)
     alphabet: str = ALPHABET      # the characters, in index order
+    hand_points: int = 0          # P of each digit shape of a hand (0: the network reads no hand)
 
     def __post_init__(self):
-        for name in ("layers", "hidden", "window", "mixtures"):
+        for name in ("layers", "hidden", "window", "mixtures", "hand_points"):
             value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{name} must be an integer of 1 or more, got {value!r}")
+            least = 0 if name == "hand_points" else 1
+            if not isinstance(value, int) or isinstance(value, bool) or value < least:
+                raise ValueError(f"{name} must be an integer of {least} or more, got {value!r}")
         if not isinstance(self.alphabet, str) or not self.alphabet or len(set(self.alphabet)) != len(self.alphabet):
             raise ValueError(f"alphabet must be a string of distinct characters, got {self.alphabet!r}")
 
@@ -161,7 +169,7 @@ class SynthesisNetwork(nn.Module):
     def __init__(self, config: SynthesisConfig | None = None):
         super().__init__()
         self.config = config = config or SynthesisConfig()
-        hidden, characters = config.hidden, len(config.alphabet)
+        hidden, characters = config.hidden, len(config.alphabet) + feature_size(config.hand_points)
         self.first = nn.LSTMCell(3 + characters, hidden)
         self.window = nn.Linear(hidden, 3 * config.window)
         self.rest = nn.ModuleList(nn.LSTM(3 + hidden + characters, hidden, batch_first=True)
@@ -170,9 +178,29 @@ class SynthesisNetwork(nn.Module):
         with torch.no_grad():
             self.window.bias[2 * config.window:] = math.log(WINDOW_STEP)
 
+    @property
+    def character_size(self) -> int:
+        """A, the width of a character vector ``c_u``: the one-hot character and its hand features."""
+        return len(self.config.alphabet) + feature_size(self.config.hand_points)
+
+    def character_vectors(self, text: torch.Tensor, text_mask: torch.Tensor,
+                          hand: torch.Tensor | None = None) -> torch.Tensor:
+        """``c_u: (B, U, A)`` for ``text: (B, U)``; ``hand: (B, U, F)`` features (None: zeros), 0 on padding."""
+        vectors = F.one_hot(text, len(self.config.alphabet)).float()
+        size = feature_size(self.config.hand_points)
+        if size:
+            if hand is None:
+                hand = torch.zeros(*text.shape, size, device=text.device)
+            if hand.shape != (*text.shape, size):
+                raise ValueError(f"hand features {tuple(hand.shape)}, expected {(*text.shape, size)}")
+            vectors = torch.cat([vectors, hand.to(vectors.dtype)], dim=-1)
+        elif hand is not None:
+            raise ValueError("this network reads no hand (hand_points = 0)")
+        return vectors * text_mask[..., None]
+
     def initial_state(self, batch: int, device: torch.device | str) -> State:
         """Zero state: nothing written yet, the window before the first character (``kappa = 0``)."""
-        hidden, characters = self.config.hidden, len(self.config.alphabet)
+        hidden, characters = self.config.hidden, self.character_size
         def zeros(*shape: int) -> torch.Tensor:
             return torch.zeros(*shape, device=device)
 
@@ -181,15 +209,16 @@ class SynthesisNetwork(nn.Module):
                                                 for _ in self.rest])
 
     def forward(self, inputs: torch.Tensor, text: torch.Tensor, text_mask: torch.Tensor,
-                state: State | None = None) -> tuple[Output, State]:
+                state: State | None = None, hand: torch.Tensor | None = None) -> tuple[Output, State]:
         """Run ``T`` steps: ``inputs: (B, T, 3)``, ``text: (B, U)`` int64, ``text_mask: (B, U)`` bool.
 
-        ``state``: where an earlier call stopped (None: :meth:`initial_state`). Returns the
-        :class:`Output` of the ``T`` steps and the state after them.
+        ``state``: where an earlier call stopped (None: :meth:`initial_state`). ``hand: (B, U, F)``:
+        each character's hand features (:func:`.hands.character_features`; None: no hand). Returns
+        the :class:`Output` of the ``T`` steps and the state after them.
         """
         batch, steps, _ = inputs.shape
         state = state or self.initial_state(batch, inputs.device)
-        characters = F.one_hot(text, len(self.config.alphabet)).float() * text_mask[..., None]   # (B, U, A)
+        characters = self.character_vectors(text, text_mask, hand)                                # (B, U, A)
         positions = torch.arange(1, text.shape[1] + 1, device=inputs.device, dtype=inputs.dtype)   # u = 1..U
         end = text_mask.sum(1).to(inputs.dtype) + 1                                                # u = U_b + 1
         h, c, kappa, window = state.h, state.c, state.kappa, state.window
@@ -324,7 +353,8 @@ def check_request(texts, bias, prime, points_per_character, alphabet) -> tuple[l
 
 
 def sample(model: SynthesisNetwork, texts: str | Sequence[str], *, bias: float = 0.0, seed: int = 0,
-           prime: tuple[str, np.ndarray] | None = None, points_per_character: int = 60) -> list[Sample]:
+           prime: tuple[str, np.ndarray] | None = None, hand: Hand | None = None,
+           points_per_character: int = 60) -> list[Sample]:
     """Write each of ``texts`` (one string or several, written as one batch) with ``model``.
 
     ``bias``: 0 samples the learned distribution, higher is neater (:func:`_draw`). ``seed``: the
@@ -332,17 +362,21 @@ def sample(model: SynthesisNetwork, texts: str | Sequence[str], *, bias: float =
     of a hand in the training data's normalised offsets; the network reads it first, with
     ``text`` put before each target text (include a separating space in it if the hand's samples
     have one), and writes on from its last point: the first offset returned is relative to it.
+    ``hand``: how the hand draws each digit (:class:`.hands.Hand`; only for a network with
+    ``hand_points``), read with every character, the priming text's too.
     Writing stops when the window has passed the last character (:func:`past_end`) or after
     ``points_per_character`` points per character of the target text.
     """
     texts, prime_text, prime_offsets = check_request(texts, bias, prime, points_per_character, model.config.alphabet)
     device = next(model.parameters()).device
     with evaluating(model):
-        text, text_mask = encode_batch([prime_text + t for t in texts], model.config.alphabet, device)
+        written_texts = [prime_text + t for t in texts]
+        text, text_mask = encode_batch(written_texts, model.config.alphabet, device)
+        features = hand_features(model, written_texts, hand, text.shape[1], device)
         batch = len(texts)
         # The first input is the start row of zeros; priming clamps the next ones to the prime.
         inputs = torch.cat([torch.zeros(1, 3), torch.from_numpy(prime_offsets)]).to(device)
-        output, state = model(inputs.expand(batch, -1, -1).contiguous(), text, text_mask)
+        output, state = model(inputs.expand(batch, -1, -1).contiguous(), text, text_mask, hand=features)
         generator = torch.Generator(device=device).manual_seed(seed)
         limits = torch.tensor([points_per_character * len(t) for t in texts], device=device)
         written, aligned = [], []
@@ -357,7 +391,7 @@ def sample(model: SynthesisNetwork, texts: str | Sequence[str], *, bias: float =
             written.append(point)
             aligned.append(phi.argmax(dim=1) - len(prime_text))
             count += (~done).long()
-            output, state = model(point[:, None], text, text_mask, state)
+            output, state = model(point[:, None], text, text_mask, state, hand=features)
     points = torch.stack(written, dim=1).cpu().numpy()
     alignment = torch.stack(aligned, dim=1).cpu().numpy()
     samples = []
@@ -367,6 +401,22 @@ def sample(model: SynthesisNetwork, texts: str | Sequence[str], *, bias: float =
         offsets[-1, 2] = 1.0   # the last point ends its stroke (strokes.py convention)
         samples.append(Sample(text_row, offsets, np.clip(alignment[row, :n], 0, len(text_row) - 1).astype(np.int64)))
     return samples
+
+
+def hand_features(model: SynthesisNetwork, texts: Sequence[str], hand: Hand | None, width: int,
+                  device: torch.device | str = "cpu") -> torch.Tensor | None:
+    """``(B, width, F)`` features of ``hand`` for each of ``texts`` (padded with zeros to ``width`` characters),
+    None for a network without a hand; a hand given to such a network is a ``UserError``."""
+    points = model.config.hand_points
+    if not points:
+        if hand is not None:
+            raise UserError("this synthesis network was trained without hands, so it cannot take one",
+                            "prime it without a hand, or use a network trained with hand_points", "hand")
+        return None
+    rows = np.zeros((len(texts), width, feature_size(points)), np.float32)
+    for row, text in enumerate(texts):
+        rows[row, :len(text)] = character_features(text, hand, points)
+    return torch.from_numpy(rows).to(device)
 
 
 def save_synthesis(model: SynthesisNetwork, path: str | os.PathLike, *, metrics: dict, command: str,

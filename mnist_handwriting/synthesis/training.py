@@ -1,8 +1,9 @@
 """Training the synthesis network on any source of written texts: batches, the step, the loop.
 
-The data is a plain iterable of ``(text, offsets)`` pairs: a string over the network's alphabet
-and its normalised pen offsets ``offsets: (T, 3)`` float32 (dx, dy, end_of_stroke in {0, 1};
-:mod:`mnist_handwriting.synthesis.model`). :func:`collate` pads a list of them into a
+The data is a plain iterable of ``(text, offsets)`` pairs or ``(text, offsets, hand)`` triples: a
+string over the network's alphabet, its normalised pen offsets ``offsets: (T, 3)`` float32 (dx, dy,
+end_of_stroke in {0, 1}; :mod:`mnist_handwriting.synthesis.model`) and the :class:`.hands.Hand` it
+was written in (None: no hand shown). :func:`collate` pads a list of them into a
 :class:`Batch`. :func:`train_synthesis` runs Adam on shuffled batches with a wall-time budget,
 writing into its folder ``config.json``, ``log.jsonl``, ``checkpoint.safetensors`` (every
 ``checkpoint_every`` steps and at the end; ``resume`` continues from it) and
@@ -35,8 +36,10 @@ from ..inference import evaluating
 from ..paths import atomic_write
 from ..safeweights import as_stored, describe_machine
 from ..train.checkpoint import CHECKPOINT, load_checkpoint, restore, save_checkpoint
+from .hands import Hand, character_features, feature_size, training_hand
 from .model import ALPHABET, SynthesisConfig, SynthesisNetwork, encode_batch, loss, save_synthesis
-from .numbers import TRAIN_WRITERS, VALID_WRITERS, build_numbers, length_batches, to_model_offsets
+from .numbers import (TRAIN_WRITERS, VALID_WRITERS, build_numbers, length_batches, pendigits_pool,
+                      to_model_offsets)
 
 MODEL_FILE = "synthesis.safetensors"
 CONFIG_FILE = "config.json"
@@ -88,7 +91,8 @@ class Batch:
 
     ``inputs: (B, T, 3)``: each sequence's offsets behind a start row of zeros, without its last;
     ``targets: (B, T, 3)``: the offsets; ``mask: (B, T)`` bool, True on real points;
-    ``text: (B, U)`` int64 and ``text_mask: (B, U)`` bool (:func:`encode_batch`).
+    ``text: (B, U)`` int64 and ``text_mask: (B, U)`` bool (:func:`encode_batch`); ``hand: (B, U, F)``
+    each character's hand features (:func:`.hands.character_features`), None for a network without.
     """
 
     inputs: torch.Tensor
@@ -96,32 +100,43 @@ class Batch:
     mask: torch.Tensor
     text: torch.Tensor
     text_mask: torch.Tensor
+    hand: torch.Tensor | None = None
 
     def to(self, device: torch.device | str) -> "Batch":
-        return Batch(*(getattr(self, f.name).to(device) for f in dataclasses.fields(self)))
+        return Batch(*(None if getattr(self, f.name) is None else getattr(self, f.name).to(device)
+                       for f in dataclasses.fields(self)))
 
 
 def numbers_data(count: int, source: str = "both", *, validation: bool = False, seed: int = 0, joined: float = 0.0,
-                 data_dir=None, cache_dir=None) -> list[tuple[str, np.ndarray]]:
-    """``count`` random numbers as ``(text, offsets: (T, 3))`` pairs in the network's normalised offsets.
+                 data_dir=None, cache_dir=None) -> list[tuple[str, np.ndarray, Hand | None]]:
+    """``count`` random numbers as ``(text, offsets: (T, 3), hand)`` in the network's normalised offsets.
 
     Training numbers (:func:`mnist_handwriting.synthesis.numbers.build_numbers`) come from
     handwritten-MNIST training digits (the ``train`` split) and/or pendigits writers 1-20, by
     ``source``; ``validation`` numbers from the MNIST ``valid`` split and/or writers 21-24 (the
     settings are chosen on these). The test digits and writers 25-30 are never used here. ``joined``:
-    the share of numbers that are two numbers in one hand (:func:`~.numbers.build_numbers`).
+    the share of numbers that are two numbers in one hand (:func:`~.numbers.build_numbers`). ``hand``:
+    for a number by one pendigits writer, other digits of that writer (:func:`.hands.training_hand`);
+    None for a handwritten-MNIST number.
     """
     writers = None if source == "mnist" else (VALID_WRITERS if validation else TRAIN_WRITERS)
     numbers = build_numbers(count, source, writers=writers, split="valid" if validation else "train", seed=seed,
                             joined=joined, data_dir=data_dir, cache_dir=cache_dir)
-    return [(number.text, to_model_offsets(number.points)) for number in numbers]
+    pool = pendigits_pool(writers, data_dir, cache_dir) if writers is not None else None
+    rng = np.random.default_rng([seed, 17])
+    return [(number.text, to_model_offsets(number.points),
+             None if number.writer is None else training_hand(pool, number.writer, number.digits, rng))
+            for number in numbers]
 
 
 def check_sample(text: str, offsets: np.ndarray, index: int, alphabet: str = ALPHABET,
-                 what: str = "training sample") -> np.ndarray:
+                 what: str = "training sample", hand: Hand | None = None) -> np.ndarray:
     """``offsets`` of sample ``index`` as float32 ``(T, 3)``, or a ``UserError`` naming ``what`` is wrong."""
     offsets = np.asarray(offsets, dtype=np.float32)
-    fix = "give (text, offsets) pairs: a non-empty text and offsets (T, 3) of dx, dy, end_of_stroke in {0, 1}"
+    fix = ("give (text, offsets) pairs or (text, offsets, hand) triples: a non-empty text, offsets (T, 3) of dx, dy, "
+           "end_of_stroke in {0, 1}, and a Hand or None")
+    if hand is not None and not isinstance(hand, Hand):
+        raise UserError(f"{what} {index} has a hand of type {type(hand).__name__}", fix, "samples")
     if not isinstance(text, str) or not text:
         raise UserError(f"{what} {index} has no text", fix, "samples")
     if offsets.ndim != 2 or offsets.shape[0] < 1 or offsets.shape[1] != 3:
@@ -135,9 +150,20 @@ def check_sample(text: str, offsets: np.ndarray, index: int, alphabet: str = ALP
     return offsets
 
 
-def collate(samples: Sequence[tuple[str, np.ndarray]], alphabet: str = ALPHABET) -> Batch:
-    """Pad a list of ``(text, offsets: (T, 3))`` pairs into a :class:`Batch` (on the CPU)."""
-    offsets = [check_sample(text, value, index, alphabet) for index, (text, value) in enumerate(samples)]
+def parts(sample: tuple) -> tuple[str, np.ndarray, Hand | None]:
+    """A training sample as ``(text, offsets, hand)``: a ``(text, offsets)`` pair has no hand."""
+    if not isinstance(sample, (tuple, list)) or len(sample) not in (2, 3):
+        raise UserError(f"a training sample is {type(sample).__name__} {str(sample)[:40]}",
+                        "give (text, offsets) pairs or (text, offsets, hand) triples", "samples")
+    return (*sample, None) if len(sample) == 2 else tuple(sample)
+
+
+def collate(samples: Sequence[tuple], alphabet: str = ALPHABET, hand_points: int = 0) -> Batch:
+    """Pad ``(text, offsets: (T, 3))`` pairs or ``(text, offsets, hand)`` triples into a :class:`Batch` (on the
+    CPU); with ``hand_points``, each hand's features (:func:`.hands.character_features`, zeros without one)."""
+    samples = [parts(sample) for sample in samples]
+    offsets = [check_sample(text, value, index, alphabet, hand=hand)
+               for index, (text, value, hand) in enumerate(samples)]
     steps = max(len(value) for value in offsets)
     targets = np.zeros((len(offsets), steps, 3), np.float32)
     mask = np.zeros((len(offsets), steps), bool)
@@ -146,8 +172,14 @@ def collate(samples: Sequence[tuple[str, np.ndarray]], alphabet: str = ALPHABET)
         mask[row, :len(value)] = True
     targets = torch.from_numpy(targets)
     inputs = torch.cat([torch.zeros(len(offsets), 1, 3), targets[:, :-1]], dim=1)
-    text, text_mask = encode_batch([text for text, _ in samples], alphabet)
-    return Batch(inputs, targets, torch.from_numpy(mask), text, text_mask)
+    text, text_mask = encode_batch([text for text, _, _ in samples], alphabet)
+    hands = None
+    if hand_points:
+        hands = np.zeros((*text.shape, feature_size(hand_points)), np.float32)
+        for row, (characters, _, hand) in enumerate(samples):
+            hands[row, :len(characters)] = character_features(characters, hand, hand_points)
+        hands = torch.from_numpy(hands)
+    return Batch(inputs, targets, torch.from_numpy(mask), text, text_mask, hands)
 
 
 def run_fraction(config: TrainConfig, step: int, seconds: float) -> float:
@@ -167,7 +199,7 @@ def learning_rate(config: TrainConfig, fraction: float) -> float:
 def train_step(model: SynthesisNetwork, optimizer: torch.optim.Optimizer, batch: Batch,
                clip_norm: float) -> dict[str, float]:
     """One Adam step on ``batch`` with global-norm clipping; the loss (nats per point) and the norm before clipping."""
-    output, _ = model(batch.inputs, batch.text, batch.text_mask)
+    output, _ = model(batch.inputs, batch.text, batch.text_mask, hand=batch.hand)
     value = loss(output, batch.targets, batch.mask)
     if not torch.isfinite(value):
         raise UserError(f"training diverged (loss = {float(value)})", "lower 'lr' or 'clip_norm'", "lr")
@@ -178,14 +210,15 @@ def train_step(model: SynthesisNetwork, optimizer: torch.optim.Optimizer, batch:
     return {"loss": float(value.detach()), "grad_norm": float(norm)}
 
 
-def evaluate(model: SynthesisNetwork, samples: Sequence[tuple[str, np.ndarray]]) -> float:
+def evaluate(model: SynthesisNetwork, samples: Sequence[tuple]) -> float:
     """Mean negative log-likelihood of ``samples`` in nats per point (every point weighs the same)."""
     device = next(model.parameters()).device
     total, points = 0.0, 0
     with evaluating(model):
         for start in range(0, len(samples), EVAL_BATCH):
-            batch = collate(samples[start:start + EVAL_BATCH], model.config.alphabet).to(device)
-            output, _ = model(batch.inputs, batch.text, batch.text_mask)
+            batch = collate(samples[start:start + EVAL_BATCH], model.config.alphabet,
+                            model.config.hand_points).to(device)
+            output, _ = model(batch.inputs, batch.text, batch.text_mask, hand=batch.hand)
             n = int(batch.mask.sum())
             total += float(loss(output, batch.targets, batch.mask)) * n
             points += n
@@ -198,7 +231,7 @@ def train_synthesis(samples: Iterable[tuple[str, np.ndarray]], config: TrainConf
                     command: str = "") -> tuple[SynthesisNetwork, dict]:
     """Train (or with ``resume``, continue training) a :class:`SynthesisNetwork` on ``samples``.
 
-    ``samples``, ``validation``: ``(text, offsets: (T, 3))`` pairs (the module docstring), read
+    ``samples``, ``validation``: ``(text, offsets: (T, 3)[, hand])`` (the module docstring), read
     once into memory and checked. The run stops after ``config.max_steps`` steps or
     ``config.max_seconds`` seconds, whichever comes first. A resume takes the checkpoint's config
     but this ``config``'s ``max_steps`` and ``max_seconds``, so a run can be extended. Returns the
@@ -218,8 +251,9 @@ def train_synthesis(samples: Iterable[tuple[str, np.ndarray]], config: TrainConf
                                      max_seconds=config.max_seconds)
     config.validate()
     for what, pairs in (("training sample", samples), ("validation sample", validation)):
-        for index, (text, offsets) in enumerate(pairs):
-            check_sample(text, offsets, index, config.model.alphabet, what)
+        for index, sample in enumerate(pairs):
+            text, offsets, hand = parts(sample)
+            check_sample(text, offsets, index, config.model.alphabet, what, hand)
     out_dir.mkdir(parents=True, exist_ok=True)
     with atomic_write(out_dir / CONFIG_FILE) as temp:
         temp.write_text(json.dumps({"config": dataclasses.asdict(config), "command": command}, indent=2) + "\n")
@@ -241,7 +275,7 @@ def train_synthesis(samples: Iterable[tuple[str, np.ndarray]], config: TrainConf
                         seconds=time.perf_counter() - started, config=dataclasses.asdict(config),
                         log_bytes=log.tell())
 
-    lengths = np.array([len(offsets) for _, offsets in samples])
+    lengths = np.array([len(sample[1]) for sample in samples])
     per_epoch = math.ceil(len(samples) / min(config.batch_size, len(samples)))
     batches, batches_epoch = [], -1
     total = config.max_steps
@@ -260,7 +294,7 @@ def train_synthesis(samples: Iterable[tuple[str, np.ndarray]], config: TrainConf
             indices = batches[slot]
             for group in optimizer.param_groups:
                 group["lr"] = learning_rate(config, run_fraction(config, step, time.perf_counter() - started))
-            batch = collate([samples[i] for i in indices], config.model.alphabet).to(device)
+            batch = collate([samples[i] for i in indices], config.model.alphabet, config.model.hand_points).to(device)
             terms = train_step(model, optimizer, batch, config.clip_norm)
             step += 1
             running, seen = running + terms["loss"], seen + 1

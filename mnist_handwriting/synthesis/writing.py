@@ -15,11 +15,12 @@ Outputs are :class:`SynthesizedWriting`, a :class:`mnist_handwriting.write.Writi
 attention window's alignment, so every exporter of written numbers takes them
 (:func:`mnist_handwriting.export.numbers.save_writing`: SVG, GIF, JSON, numbers ``.npz``).
 
-A *prime* (:class:`Prime`) is a sample of a hand: a text and its normalised offsets. The network
-reads it first and writes on in that hand (Graves 2013, section 5.5). :func:`prime_from_writer`
-writes :data:`PRIME_DIGITS` random digits with a pendigits writer's own digits;
-:func:`prime_from_writing` takes any written number (from ``write``, ``synthesize`` or a
-numbers file).
+A *prime* (:class:`Prime`) is a sample of a hand: a text, its normalised offsets and its digits.
+The network reads it first and writes on in that hand (Graves 2013, section 5.5); a network
+trained with hands (:mod:`.hands`) is also shown, for every digit it writes, the prime's own
+example of that digit. :func:`prime_from_writer` writes the ten digits, shuffled, with a pendigits
+writer's own digits; :func:`prime_from_writing` takes any written number (from ``write``,
+``synthesize`` or a numbers file; its digits are cut out by its spans).
 """
 
 from __future__ import annotations
@@ -36,13 +37,15 @@ from ..errors import UserError
 from ..paths import WEIGHTS_DIR
 from ..strokes import from_offsets
 from ..write import MARGIN, Writing
+from .hands import hand_from_digits, written_digits
 from .model import check_request, load_synthesis, sample
 from .numbers import ALPHABET, OFFSET_STD, encode, number_by_writer, to_model_offsets
 
 NAME = "synthesis"
 SHIPPED = WEIGHTS_DIR / f"{NAME}.safetensors"
-PRIME_DIGITS = 6
-"""Digits of a writer's own hand that :func:`prime_from_writer` primes with."""
+PRIME_DIGITS = 10
+"""Digits of a writer's own hand that :func:`prime_from_writer` primes with (the ten, shuffled: every
+class the network may write is shown)."""
 BATCH = 256
 """Texts sampled at once."""
 
@@ -58,12 +61,15 @@ class SynthesizedWriting(Writing):
 
 @dataclass(frozen=True)
 class Prime:
-    """A sample of a hand: ``text`` (ending in a space, so that the target starts a new word) and
-    ``offsets: (T, 3)`` in the network's normalised offsets; ``source`` says where it came from."""
+    """A sample of a hand: ``text`` (ending in a space, so that the target starts a new word),
+    ``offsets: (T, 3)`` in the network's normalised offsets, ``source`` (where it came from) and
+    ``digits``: its digits as ``(label, points (n, 3))`` (:func:`.hands.written_digits`; empty when
+    the writing is not split into characters), the hand shown to a network trained with hands."""
 
     text: str
     offsets: np.ndarray
     source: str
+    digits: tuple = ()
 
 
 def load_synthesizer(path: str | os.PathLike | None = None, device: str | torch.device = "cpu"):
@@ -82,12 +88,15 @@ def prime_from_writing(writing: Writing, source: str = "a writing") -> Prime:
         raise UserError(f"{source} has no text to prime with", "prime with a written number, e.g. from `write`",
                         "prime")
     encode(text, ALPHABET, "prime with")
-    return Prime(text + " ", to_model_offsets(writing.points), source)
+    return Prime(text + " ", to_model_offsets(writing.points), source, tuple(written_digits(writing)))
 
 
 def prime_from_writer(writer: int, seed: int = 0, digits: int = PRIME_DIGITS, data_dir=None, cache_dir=None) -> Prime:
-    """``digits`` random digits written with pendigits writer ``writer``'s own digits (any of 1-30), seeded."""
-    text = "".join(str(d) for d in np.random.default_rng([seed, writer]).integers(0, 10, size=digits))
+    """``digits`` digits written with pendigits writer ``writer``'s own digits (any of 1-30), seeded: each of
+    the ten once in a random order, then random ones (fewer than ten: the first ``digits`` of the ten)."""
+    rng = np.random.default_rng([seed, writer])
+    order = [*rng.permutation(10), *rng.integers(0, 10, size=max(0, digits - 10))][:digits]
+    text = "".join(str(d) for d in order)
     number = number_by_writer(text, writer, seed, data_dir, cache_dir)
     return prime_from_writing(number.writing(), f"pendigits writer {writer}")
 
@@ -120,17 +129,20 @@ def synthesize(texts: str | Sequence[str], model=None, *, bias: float = 1.0, see
     """Write each of ``texts`` with ``model`` (default: the shipped one); one :class:`SynthesizedWriting` each.
 
     ``bias``: 0 samples the learned distribution, higher is neater (1 is a good default). The same
-    ``seed`` and arguments give the same writings. ``prime``: continue in that hand.
+    ``seed`` and arguments give the same writings. ``prime``: continue in that hand (and, for a network
+    trained with hands, follow its digits' shapes).
     """
     texts = check_texts(texts, bias, prime)
     model = load_synthesizer() if model is None else model
+    points = model.config.hand_points
+    hand = hand_from_digits(list(prime.digits), points) if prime is not None and points and prime.digits else None
     # The prime's offsets start at the frame's origin, so its last point is their sum.
     start = np.zeros(2, np.float32) if prime is None else prime.offsets[:, :2].sum(0) * OFFSET_STD
     writings = []
     with tqdm(total=len(texts), desc="synthesize", unit="text", disable=None if progress else True) as bar:
         for batch, begin in enumerate(range(0, len(texts), batch_size)):
             part = texts[begin:begin + batch_size]
-            for drawn in sample(model, part, bias=bias, seed=seed + batch,
+            for drawn in sample(model, part, bias=bias, seed=seed + batch, hand=hand,
                                 prime=None if prime is None else (prime.text, prime.offsets)):
                 writings.append(_writing(drawn.text, drawn.offsets, drawn.alignment, start))
             bar.update(len(part))

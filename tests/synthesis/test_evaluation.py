@@ -1,4 +1,4 @@
-"""The synthesis measurements: unit boxes, digits cut out by their spans, the writer identifier, diversity."""
+"""The synthesis measurements: the writer identifier, its confusion table, diversity."""
 
 from __future__ import annotations
 
@@ -7,22 +7,6 @@ import pytest
 
 from mnist_handwriting.synthesis import evaluation as ev
 from mnist_handwriting.synthesis.numbers import pendigits_pool
-from mnist_handwriting.write import Writing
-
-
-def test_unit_box_centres_and_scales_by_the_longer_side():
-    points = np.array([[1.0, 2.0, 0], [3.0, 3.0, 0], [2.0, 2.5, 1]], np.float32)   # box 2 wide, 1 high
-    boxed = ev.unit_box(points)
-    np.testing.assert_allclose(boxed[:, :2], [[0.0, 0.25], [1.0, 0.75], [0.5, 0.5]])
-    np.testing.assert_array_equal(boxed[:, 2], points[:, 2])
-
-
-def test_written_digits_are_cut_by_the_spans_and_skip_spaces_and_punctuation():
-    points = np.arange(24, dtype=np.float32).reshape(8, 3) % 1
-    writing = Writing("4 .7", points, 2.0, [(0, 3), (3, 3), (3, 5), (5, 8)])
-    digits = ev.written_digits(writing)
-    assert [label for label, _ in digits] == [4, 7]
-    assert [len(p) for _, p in digits] == [3, 3] and all(p[-1, 2] == 1.0 for _, p in digits)
 
 
 def test_confusion_counts_rows_by_the_true_writer():

@@ -15,13 +15,34 @@ from mnist_handwriting.synthesis.training import CHECKPOINT, MODEL_FILE, numbers
 def test_numbers_data_are_normalised_offsets_of_training_or_validation_numbers(data_dir, cache_dir):
     train = numbers_data(6, "both", seed=3, data_dir=data_dir, cache_dir=cache_dir)
     again = numbers_data(6, "both", seed=3, data_dir=data_dir, cache_dir=cache_dir)
-    assert [text for text, _ in train] == [text for text, _ in again]
-    for (text, offsets), (_, same) in zip(train, again):
+    assert [text for text, _, _ in train] == [text for text, _, _ in again]
+    for (text, offsets, hand), (_, same, same_hand) in zip(train, again):
         assert offsets.dtype == np.float32 and offsets.shape[1] == 3 and offsets[-1, 2] == 1.0
         np.testing.assert_array_equal(offsets, same)
         assert 1 <= len(text) <= 12
+        assert (hand is None) == (same_hand is None)
+        if hand is not None:
+            np.testing.assert_array_equal(hand.shapes, same_hand.shapes)
     valid = numbers_data(6, "pendigits", validation=True, seed=3, data_dir=data_dir, cache_dir=cache_dir)
-    assert not any(np.array_equal(a, b) for (_, a), (_, b) in zip(valid, train))
+    assert not any(np.array_equal(a, b) for (_, a, _), (_, b, _) in zip(valid, train))
+
+
+def test_numbers_by_one_writer_carry_a_hand_of_their_other_digits_and_mnist_numbers_none(data_dir, cache_dir):
+    from mnist_handwriting.synthesis.hands import digit_shape
+    from mnist_handwriting.synthesis.numbers import TRAIN_WRITERS, build_numbers, pendigits_pool
+
+    data = numbers_data(40, "both", seed=5, data_dir=data_dir, cache_dir=cache_dir)
+    numbers = build_numbers(40, "both", writers=TRAIN_WRITERS, seed=5, data_dir=data_dir, cache_dir=cache_dir)
+    pool = pendigits_pool(TRAIN_WRITERS, data_dir, cache_dir)
+    by_writer = [(number, hand) for number, (_, _, hand) in zip(numbers, data) if number.writer is not None]
+    assert by_writer and all(hand is None for number, (_, _, hand) in zip(numbers, data) if number.writer is None)
+    for number, hand in by_writer:
+        for label in np.flatnonzero(hand.present):
+            # the shape is one of this writer's digits of that class, none of those the number is written with
+            rows = [row for row in pool.members(int(label), number.writer) if int(pool.ids[row]) not in number.digits]
+            assert any(np.allclose(hand.shapes[label], digit_shape(pool.points[row])) for row in rows)
+    shown = np.mean([hand.present.mean() for _, hand in by_writer])
+    assert 0.6 < shown < 0.95                                          # KEEP = 0.8 of the classes
 
 
 def test_train_synthesis_trains_records_its_data_and_resumes(tmp_path, data_dir, cache_dir, capsys):

@@ -1,0 +1,127 @@
+"""A hand as the synthesis network is conditioned on it: how one writer draws each digit (issue 17, style).
+
+Graves' priming (section 5.5: read a sample of the hand, then write on) alone did not carry a
+hand here: primed with a writer's digits, the network's digits were attributed to the priming
+writer at chance (docs/RESULTS.md). So the network is also told, for every character it writes,
+how this hand draws it: a :class:`Hand` holds one example trajectory of each digit class,
+``shapes: (10, P, 3)`` (x, y in the digit's unit box, :func:`unit_box`, resampled to P points by
+arc length; pen_up), and ``present: (10,)``, which classes the hand showed. :func:`character_features`
+turns it into one row per character of a text, ``(U, F)`` with ``F = 3 P + 1``: the shape of that
+character's class (x, y centred on 0, pen_up) and a 1, or zeros for a separator or a class the
+hand did not show. The network's attention window reads these rows with the one-hot characters,
+so while it writes a character it sees how the hand drew it (:mod:`.model`).
+
+Where a hand comes from:
+
+- in training (:func:`training_hand`), a pendigits number by one writer gets, for each class,
+  another digit of the same writer (never one written in the number), each class kept with
+  probability :data:`KEEP`, so that the network learns to follow a hand's shapes, not to copy the
+  digit it writes, and to write classes the hand did not show; a handwritten-MNIST number (a mix
+  of hands) gets none;
+- when writing (:func:`hand_from_writing`), the digits of a prime, cut out by its spans: the
+  first of each class.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..strokes import resample
+from ..write import DIGITS, Writing
+
+HAND_POINTS = 12
+"""P, points of each class's shape (the shipped network's; stored in its config)."""
+KEEP = 0.8
+"""Probability that a training hand shows a class (the network learns to write the others unaided)."""
+
+
+def unit_box(points: np.ndarray) -> np.ndarray:
+    """``points: (T, 3)`` moved and scaled so that the bounding box's longer side spans [0, 1], centred."""
+    points = np.asarray(points, np.float32).copy()
+    low, high = points[:, :2].min(0), points[:, :2].max(0)
+    points[:, :2] = (points[:, :2] - (low + high) / 2) / max(float((high - low).max()), 1e-6) + 0.5
+    return points
+
+
+def written_digits(writing: Writing) -> list[tuple[int, np.ndarray]]:
+    """The digits of ``writing`` by its spans: ``(label, points (n, 3))``, the pen lifted after the last point."""
+    digits = []
+    for char, (start, stop) in zip(writing.text, writing.spans):
+        if char in DIGITS and stop - start >= 2:
+            points = writing.points[start:stop].copy()
+            points[-1, 2] = 1.0
+            digits.append((int(char), points))
+    return digits
+
+
+@dataclass(frozen=True)
+class Hand:
+    """One example of each digit as a writer draws it: ``shapes: (10, P, 3)`` float32 in the unit box,
+    ``present: (10,)`` bool (the module docstring)."""
+
+    shapes: np.ndarray
+    present: np.ndarray
+
+    @property
+    def points(self) -> int:
+        return self.shapes.shape[1]
+
+
+def digit_shape(points: np.ndarray, count: int = HAND_POINTS) -> np.ndarray:
+    """One digit's trajectory ``(n, 3)`` as its shape ``(count, 3)``: unit box, resampled by arc length."""
+    return resample(unit_box(points), count).astype(np.float32)
+
+
+def hand_from_digits(digits: list[tuple[int, np.ndarray]], count: int = HAND_POINTS) -> Hand:
+    """A :class:`Hand` from ``(label, points (n, 3))`` pairs: the first digit of each class."""
+    shapes = np.zeros((10, count, 3), np.float32)
+    present = np.zeros(10, bool)
+    for label, points in digits:
+        if not present[label] and len(points) >= 2:
+            shapes[label], present[label] = digit_shape(points, count), True
+    return Hand(shapes, present)
+
+
+def hand_from_writing(writing: Writing, count: int = HAND_POINTS) -> Hand | None:
+    """The hand of a written number (its digits cut out by its spans), or None when it shows no digit."""
+    hand = hand_from_digits(written_digits(writing), count)
+    return hand if hand.present.any() else None
+
+
+def training_hand(pool, writer: int, used: tuple[int, ...], rng: np.random.Generator,
+                  count: int = HAND_POINTS) -> Hand:
+    """A hand for a training number by ``writer``: per class, another of their digits in ``pool`` (a
+    :class:`.numbers.TrajectoryPool` with writers; ``used``: the pool ids the number is written with,
+    never chosen), each class kept with probability :data:`KEEP`."""
+    digits = []
+    for label in range(10):
+        rows = [row for row in pool.members(label, writer) if int(pool.ids[row]) not in used]
+        if rows and rng.random() < KEEP:
+            digits.append((label, pool.points[int(rng.choice(rows))]))
+    return hand_from_digits(digits, count)
+
+
+def feature_size(count: int) -> int:
+    """F, the width of a character's row for shapes of ``count`` points (0: no hand at all)."""
+    return 3 * count + 1 if count else 0
+
+
+def character_features(text: str, hand: Hand | None, count: int = HAND_POINTS) -> np.ndarray:
+    """``(len(text), F)`` float32: per character, its class's shape in ``hand`` (x, y centred on 0, pen_up)
+    and a 1; zeros for a separator, a class the hand lacks, or no hand."""
+    features = np.zeros((len(text), feature_size(count)), np.float32)
+    if hand is None:
+        return features
+    if hand.points != count:
+        raise ValueError(f"the hand has shapes of {hand.points} points, the network reads {count}")
+    for index, char in enumerate(text):
+        if char in DIGITS and hand.present[int(char)]:
+            shape = hand.shapes[int(char)] - np.array([0.5, 0.5, 0.0], np.float32)
+            features[index, :-1], features[index, -1] = shape.ravel(), 1.0
+    return features
+
+
+__all__ = ["Hand", "HAND_POINTS", "KEEP", "unit_box", "written_digits", "digit_shape", "hand_from_digits",
+           "hand_from_writing", "training_hand", "feature_size", "character_features"]

@@ -1,0 +1,108 @@
+"""Hands: unit boxes, digits cut out by their spans, one shape per class, the rows the network reads, and the
+network conditioned on them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from mnist_handwriting.errors import UserError
+from mnist_handwriting.synthesis.hands import (HAND_POINTS, Hand, character_features, digit_shape, feature_size,
+                                               hand_from_digits, hand_from_writing, unit_box, written_digits)
+from mnist_handwriting.synthesis.model import SynthesisConfig, SynthesisNetwork, encode_batch, sample
+from mnist_handwriting.synthesis.training import collate
+from mnist_handwriting.synthesis.writing import prime_from_writer, synthesize
+from mnist_handwriting.write import Writing
+
+
+def test_unit_box_centres_and_scales_by_the_longer_side():
+    points = np.array([[1.0, 2.0, 0], [3.0, 3.0, 0], [2.0, 2.5, 1]], np.float32)   # box 2 wide, 1 high
+    boxed = unit_box(points)
+    np.testing.assert_allclose(boxed[:, :2], [[0.0, 0.25], [1.0, 0.75], [0.5, 0.5]])
+    np.testing.assert_array_equal(boxed[:, 2], points[:, 2])
+
+
+def test_written_digits_are_cut_by_the_spans_and_skip_spaces_and_punctuation():
+    points = np.arange(24, dtype=np.float32).reshape(8, 3) % 1
+    writing = Writing("4 .7", points, 2.0, [(0, 3), (3, 3), (3, 5), (5, 8)])
+    digits = written_digits(writing)
+    assert [label for label, _ in digits] == [4, 7]
+    assert [len(p) for _, p in digits] == [3, 3] and all(p[-1, 2] == 1.0 for _, p in digits)
+
+
+def test_a_digit_shape_is_its_unit_box_resampled_by_arc_length():
+    line = np.array([[2.0, 1.0, 0], [2.0, 3.0, 1]], np.float32)                   # a vertical bar, 2 long
+    shape = digit_shape(line, 5)
+    np.testing.assert_allclose(shape, [[0.5, 0, 0], [0.5, 0.25, 0], [0.5, 0.5, 0], [0.5, 0.75, 0], [0.5, 1, 1]],
+                               atol=1e-6)
+
+
+def test_a_hand_keeps_the_first_digit_of_each_class_and_its_features_are_hand_computed():
+    one = np.array([[0.0, 0.0, 0], [0.0, 1.0, 1]], np.float32)
+    other_one = np.array([[0.0, 0.0, 0], [1.0, 1.0, 1]], np.float32)
+    seven = np.array([[0.0, 0.0, 0], [1.0, 0.0, 0], [0.0, 1.0, 1]], np.float32)
+    hand = hand_from_digits([(1, one), (7, seven), (1, other_one)], count=2)
+    assert hand.present.tolist() == [i in (1, 7) for i in range(10)]
+    np.testing.assert_allclose(hand.shapes[1], [[0.5, 0, 0], [0.5, 1, 1]])         # the first 1, not the diagonal
+    features = character_features("17 3", hand, count=2)
+    assert features.shape == (4, feature_size(2)) == (4, 7)
+    np.testing.assert_allclose(features[0], [0, -0.5, 0, 0, 0.5, 1, 1])             # centred on 0, then the flag
+    np.testing.assert_allclose(features[1, :3], hand.shapes[7][0] - [0.5, 0.5, 0])
+    assert features[1, -1] == 1 and not features[2].any() and not features[3].any()  # a space; a 3 not shown
+    assert not character_features("17", None, count=2).any()
+    with pytest.raises(ValueError, match="2 points"):
+        character_features("1", hand, count=3)
+
+
+def test_a_writers_prime_shows_every_digit_and_its_hand_is_that_writers(data_dir, cache_dir):
+    prime = prime_from_writer(28, seed=1, data_dir=data_dir, cache_dir=cache_dir)
+    assert sorted(prime.text.strip()) == list("0123456789")
+    hand = hand_from_digits(list(prime.digits))
+    assert hand.present.all() and hand.shapes.shape == (10, HAND_POINTS, 3)
+    assert hand_from_writing(Writing("12", np.zeros((4, 3), np.float32), 1.0, [])) is None   # no spans, no hand
+
+
+def tiny_hand_network() -> SynthesisNetwork:
+    torch.manual_seed(0)
+    return SynthesisNetwork(SynthesisConfig(layers=2, hidden=16, window=2, mixtures=3, hand_points=4)).eval()
+
+
+def test_the_window_reads_the_hand_so_another_hand_changes_the_output_and_none_equals_zeros():
+    model = tiny_hand_network()
+    text, mask = encode_batch(["12", "12"])
+    inputs = torch.randn(2, 5, 3)
+    rng = np.random.default_rng(0)
+    hands = [Hand(rng.random((10, 4, 3), dtype=np.float32), np.ones(10, bool)) for _ in range(2)]
+    features = torch.from_numpy(np.stack([character_features("12", hand, 4) for hand in hands]))
+    with torch.no_grad():
+        shown, _ = model(inputs, text, mask, hand=features)
+        none, _ = model(inputs, text, mask)
+        zeros, _ = model(inputs, text, mask, hand=torch.zeros_like(features))
+    assert not torch.allclose(shown.mixture.mu[0], shown.mixture.mu[1])            # same text and inputs, two hands
+    torch.testing.assert_close(none.mixture.mu, zeros.mixture.mu)
+    with pytest.raises(ValueError, match="expected"):
+        model(inputs, text, mask, hand=features[:, :, :5])
+
+
+def test_collate_gives_each_sample_its_hand_rows_and_zeros_without_one():
+    hand = Hand(np.full((10, 4, 3), 0.75, np.float32), np.ones(10, bool))
+    offsets = np.array([[0.1, 0.2, 0], [0.3, 0.1, 1]], np.float32)
+    batch = collate([("1", offsets, hand), ("23", offsets), ("4", offsets, None)], hand_points=4)
+    assert batch.hand.shape == (3, 2, feature_size(4))
+    np.testing.assert_allclose(batch.hand[0, 0].numpy(), character_features("1", hand, 4)[0])
+    assert not batch.hand[0, 1].any() and not batch.hand[1].any() and not batch.hand[2].any()
+    assert collate([("1", offsets, hand)]).hand is None                          # a network without hands
+
+
+def test_sampling_follows_the_prime_hand_only_for_a_network_trained_with_hands(trained, data_dir, cache_dir):
+    prime = prime_from_writer(25, seed=0, data_dir=data_dir, cache_dir=cache_dir)
+    model = tiny_hand_network()
+    other = prime_from_writer(26, seed=0, data_dir=data_dir, cache_dir=cache_dir)
+    same_offsets = type(prime)(prime.text, prime.offsets, "25 with 26's digits", other.digits)
+    first = synthesize("305", model, bias=2.0, seed=0, prime=prime)[0]
+    second = synthesize("305", model, bias=2.0, seed=0, prime=same_offsets)[0]
+    assert first.points.shape != second.points.shape or not np.allclose(first.points, second.points)
+    with pytest.raises(UserError, match="without hands"):
+        sample(trained, "12", hand=hand_from_digits(list(prime.digits), 4))
+    synthesize("12", trained, prime=prime)                                           # its digits are ignored there
