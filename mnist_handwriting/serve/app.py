@@ -108,6 +108,7 @@ def _drawn_prime(value):
     from ..strokes import resample
     from ..synthesis.model import MAX_CHARACTERS
     from ..synthesis.numbers import POINTS_PER_DIGIT
+    from ..synthesis.hands import spans_by_columns
     from ..synthesis.writing import prime_from_writing
     from ..write import MARGIN, Writing
 
@@ -131,8 +132,9 @@ def _drawn_prime(value):
         raise RequestError(400, f"the drawn prime's text has {characters} characters, more than {MAX_CHARACTERS}")
     array = resample(array, POINTS_PER_DIGIT * max(characters, 1))
     array[:, 0] += MARGIN - array[:, 0].min()
-    # A Writing without spans: the drawing is not split into characters.
-    return prime_from_writing(Writing(text, array, float(array[:, 0].max() + MARGIN), []), "the drawn prime")
+    # Split into characters where the strokes' columns part (no spans, no hand shapes, when they do not).
+    spans = spans_by_columns(text, array)
+    return prime_from_writing(Writing(text, array, float(array[:, 0].max() + MARGIN), spans), "the drawn prime")
 
 
 @dataclass

@@ -18,7 +18,8 @@ Where a hand comes from:
   probability :data:`KEEP`, so that the network learns to follow a hand's shapes, not to copy the
   digit it writes, and to write classes the hand did not show; a handwritten-MNIST number (a mix
   of hands) gets none;
-- when writing (:func:`hand_from_writing`), the digits of a prime, cut out by its spans: the
+- when writing (:func:`hand_from_writing`), the digits of a prime, cut out by its spans (a
+  drawing without spans is split where its strokes' columns part, :func:`spans_by_columns`): the
   first of each class.
 """
 
@@ -54,6 +55,34 @@ def written_digits(writing: Writing) -> list[tuple[int, np.ndarray]]:
             points[-1, 2] = 1.0
             digits.append((int(char), points))
     return digits
+
+
+def spans_by_columns(text: str, points: np.ndarray) -> list[tuple[int, int]]:
+    """Spans for a drawing of ``text`` that has none (e.g. digits drawn on a page): its strokes, in
+    drawing order, grouped into characters where their x ranges overlap; ``[]`` unless there is one
+    group per character that is not a space and each group's strokes were drawn one after another.
+    ``points: (T, 3)`` x, y, pen_up."""
+    ends = np.flatnonzero(points[:, 2] > 0.5) + 1
+    ends = ends if len(ends) and ends[-1] == len(points) else np.append(ends, len(points))
+    starts = np.concatenate([[0], ends[:-1]])
+    groups: list[list[int]] = []                   # [first row, stop row, x low, x high] of each character
+    for start, stop in zip(starts, ends):
+        low, high = float(points[start:stop, 0].min()), float(points[start:stop, 0].max())
+        overlapping = [g for g in groups if low <= g[3] and high >= g[2]]
+        if overlapping and overlapping[-1] is groups[-1] and len(overlapping) == 1:
+            groups[-1][1:] = [int(stop), min(groups[-1][2], low), max(groups[-1][3], high)]
+        elif overlapping:
+            return []                              # a stroke added to an earlier character, or bridging two
+        else:
+            groups.append([int(start), int(stop), low, high])
+    shown = [i for i, char in enumerate(text) if char != " "]
+    if len(groups) != len(shown):
+        return []
+    spans, rows = [], iter(groups)
+    for index, char in enumerate(text):
+        at = spans[-1][1] if spans else 0
+        spans.append((at, at) if char == " " else tuple(next(rows)[:2]))
+    return spans
 
 
 @dataclass(frozen=True)
@@ -123,5 +152,5 @@ def character_features(text: str, hand: Hand | None, count: int = HAND_POINTS) -
     return features
 
 
-__all__ = ["Hand", "HAND_POINTS", "KEEP", "unit_box", "written_digits", "digit_shape", "hand_from_digits",
+__all__ = ["Hand", "HAND_POINTS", "KEEP", "unit_box", "written_digits", "spans_by_columns", "digit_shape", "hand_from_digits",
            "hand_from_writing", "training_hand", "feature_size", "character_features"]

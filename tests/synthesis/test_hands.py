@@ -106,3 +106,19 @@ def test_sampling_follows_the_prime_hand_only_for_a_network_trained_with_hands(t
     with pytest.raises(UserError, match="without hands"):
         sample(trained, "12", hand=hand_from_digits(list(prime.digits), 4))
     synthesize("12", trained, prime=prime)                                           # its digits are ignored there
+
+
+def test_a_drawing_without_spans_is_split_where_its_strokes_columns_part():
+    from mnist_handwriting.synthesis.hands import spans_by_columns
+
+    one = [[0.5, 0.2, 0], [0.45, 0.8, 1]]
+    four = [[1.0, 0.2, 0], [0.9, 0.6, 0], [1.3, 0.6, 1], [1.2, 0.3, 0], [1.2, 0.9, 1]]   # two strokes, one column
+    seven = [[2.0, 0.2, 0], [2.4, 0.2, 0], [2.1, 0.8, 1]]
+    drawing = np.array(one + four + seven, np.float32)
+    assert spans_by_columns("14 7", drawing) == [(0, 2), (2, 7), (7, 7), (7, 10)]
+    assert spans_by_columns("147", drawing) == [(0, 2), (2, 7), (7, 10)]
+    assert spans_by_columns("14", drawing) == []                                  # three characters drawn
+    late_bar = np.array(one + four[:3] + seven + four[3:], np.float32)             # the 4's bar drawn after the 7
+    assert spans_by_columns("147", late_bar) == []
+    hand = hand_from_writing(Writing("147", drawing, 3.0, spans_by_columns("147", drawing)))
+    assert hand.present.tolist() == [i in (1, 4, 7) for i in range(10)]
