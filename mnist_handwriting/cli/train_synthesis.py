@@ -7,7 +7,6 @@ import shlex
 import sys
 
 from ..errors import UserError
-from ..synthesis.hands import HAND_POINTS
 from .common import add_data_options, add_device_option
 
 
@@ -37,10 +36,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--layers", type=int, default=2, help="LSTM layers (default: 2)")
     parser.add_argument("--hidden", type=int, default=256, help="units per layer (default: 256)")
     parser.add_argument("--mixtures", type=int, default=20, help="output mixture components (default: 20)")
-    parser.add_argument("--hand-points", type=int, default=HAND_POINTS, metavar="P",
+    parser.add_argument("--hand-points", type=int, metavar="P",
                         help="points of each digit shape of the hand the network is shown while it writes (a "
                              "number by one pendigits writer: that writer's other digits); 0: no hand, priming "
-                             f"only (default: {HAND_POINTS})")
+                             "only (default: synthesis.hands.HAND_POINTS, 12)")
     parser.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
     parser.add_argument("--seed", type=int, default=0, help="random seed: data, initialisation, batches (default: 0)")
     add_device_option(parser)
@@ -53,6 +52,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> None:
     from pathlib import Path
 
+    from ..synthesis.hands import HAND_POINTS
     from ..synthesis.model import SynthesisConfig
     from ..synthesis.training import CHECKPOINT, MODEL_FILE, TrainConfig, numbers_data, train_synthesis
 
@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> None:
                                       "drop --resume to start one, or pass the folder of an earlier run as --out"))
     try:
         model_config = SynthesisConfig(layers=args.layers, hidden=args.hidden, mixtures=args.mixtures,
-                                       hand_points=args.hand_points)
+                                       hand_points=HAND_POINTS if args.hand_points is None else args.hand_points)
     except ValueError as error:
         raise UserError(str(error), "pass --layers, --hidden and --mixtures of 1 or more, --hand-points of 0 or more") \
             from None

@@ -122,3 +122,11 @@ def test_a_drawing_without_spans_is_split_where_its_strokes_columns_part():
     assert spans_by_columns("147", late_bar) == []
     hand = hand_from_writing(Writing("147", drawing, 3.0, spans_by_columns("147", drawing)))
     assert hand.present.tolist() == [i in (1, 4, 7) for i in range(10)]
+
+
+def test_train_synthesis_help_names_the_default_hand_points(capsys):
+    from mnist_handwriting.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["train-synthesis", "--help"])
+    assert f"HAND_POINTS, {HAND_POINTS})" in " ".join(capsys.readouterr().out.split())

@@ -54,7 +54,7 @@ def test_train_synthesis_trains_records_its_data_and_resumes(tmp_path, data_dir,
     record = json.loads((out / MODEL_FILE).with_suffix(".json").read_text())
     assert record["metrics"]["steps"] == 3 and np.isfinite(record["metrics"]["validation_nll"])
     assert record["train"]["data"] == "both: 40 numbers, seed 0"
-    assert record["config"]["hidden"] == 8
+    assert record["config"]["hidden"] == 8 and record["config"]["hand_points"] == 12   # shown a hand by default
     assert load_synthesis(out / MODEL_FILE).config.mixtures == 2
     assert main(["train-synthesis", *common, "--steps", "3"]) == 2          # the run exists: resume or move
     assert "--resume" in capsys.readouterr().err
