@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import shlex
 import sys
 
@@ -33,9 +34,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--valid-numbers", type=int, default=500, help="validation numbers (default: 500)")
     parser.add_argument("--batch-size", type=int, default=32, help="numbers per step (default: 32)")
     parser.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (default: 0.001)")
-    parser.add_argument("--layers", type=int, default=2, help="LSTM layers (default: 2)")
-    parser.add_argument("--hidden", type=int, default=256, help="units per layer (default: 256)")
-    parser.add_argument("--mixtures", type=int, default=20, help="output mixture components (default: 20)")
+    parser.add_argument("--init", metavar="FILE",
+                        help="start from these synthesis weights instead of a fresh network (fine-tuning, e.g. "
+                             "mnist_handwriting/weights/synthesis.safetensors); the architecture is the file's")
+    parser.add_argument("--layers", type=int, help="LSTM layers (default: 2)")
+    parser.add_argument("--hidden", type=int, help="units per layer (default: 256)")
+    parser.add_argument("--mixtures", type=int, help="output mixture components (default: 20)")
     parser.add_argument("--hand-points", type=int, metavar="P",
                         help="points of each digit shape of the hand the network is shown while it writes (a "
                              "number by one pendigits writer: that writer's other digits); 0: no hand, priming "
@@ -54,7 +58,8 @@ def run(args: argparse.Namespace) -> None:
 
     from ..synthesis.hands import HAND_POINTS
     from ..synthesis.model import SynthesisConfig
-    from ..synthesis.training import CHECKPOINT, MODEL_FILE, TrainConfig, numbers_data, train_synthesis
+    from ..synthesis.training import (CHECKPOINT, MODEL_FILE, TrainConfig, initial_network, numbers_data,
+                                      train_synthesis)
 
     for flag, value in (("--numbers", args.numbers), ("--valid-numbers", args.valid_numbers)):
         if value < 1:
@@ -66,23 +71,33 @@ def run(args: argparse.Namespace) -> None:
         raise (UserError(f"{args.out} already holds a run", "pass --resume to continue it, or choose another --out")
                if held else UserError(f"no run to resume in {args.out} ({CHECKPOINT} missing)",
                                       "drop --resume to start one, or pass the folder of an earlier run as --out"))
+    given = {name: getattr(args, name) for name in ("layers", "hidden", "mixtures", "hand_points")
+             if getattr(args, name) is not None}
     try:
-        model_config = SynthesisConfig(layers=args.layers, hidden=args.hidden, mixtures=args.mixtures,
-                                       hand_points=HAND_POINTS if args.hand_points is None else args.hand_points)
+        if args.init:
+            from ..synthesis.model import load_synthesis
+
+            model_config = dataclasses.replace(load_synthesis(args.init).config, **given)
+        else:
+            model_config = SynthesisConfig(**{"layers": 2, "hidden": 256, "mixtures": 20, "hand_points": HAND_POINTS,
+                                              **given})
     except ValueError as error:
-        raise UserError(str(error), "pass --layers, --hidden and --mixtures of 1 or more, --hand-points of 0 or more") \
-            from None
+        raise UserError(str(error), "pass --layers, --hidden and --mixtures of 1 or more, --hand-points of 0 "
+                                    "or more") from None
     config = TrainConfig(model=model_config, batch_size=args.batch_size, lr=args.lr, max_steps=args.steps,
-                         max_seconds=args.minutes * 60, seed=args.seed,
+                         max_seconds=args.minutes * 60, seed=args.seed, init=args.init or "",
                          data=f"{args.source}: {args.numbers} numbers, seed {args.seed}"
                               + (f", joined {args.joined:g}" if args.joined else ""))
     config.validate()
+    if args.init and not args.resume:
+        initial_network(config)   # the file's architecture against the options, before minutes of building numbers
     print(f"building {args.numbers:,} training and {args.valid_numbers:,} validation numbers ({args.source}) ...",
           file=sys.stderr)
-    samples = numbers_data(args.numbers, args.source, seed=args.seed, joined=args.joined, data_dir=args.data_dir,
-                           cache_dir=args.cache_dir)
+    hands = model_config.hand_points
+    samples = numbers_data(args.numbers, args.source, seed=args.seed, joined=args.joined, hand_points=hands,
+                           data_dir=args.data_dir, cache_dir=args.cache_dir)
     validation = numbers_data(args.valid_numbers, args.source, validation=True, seed=args.seed + 1, joined=args.joined,
-                              data_dir=args.data_dir, cache_dir=args.cache_dir)
+                              hand_points=hands, data_dir=args.data_dir, cache_dir=args.cache_dir)
     command = shlex.join(["mnist-handwriting", *sys.argv[1:]])
     _, metrics = train_synthesis(samples, config, args.out, validation=validation, resume=args.resume,
                                  device=args.device, command=command)

@@ -36,8 +36,8 @@ from ..inference import evaluating
 from ..paths import atomic_write
 from ..safeweights import as_stored, describe_machine
 from ..train.checkpoint import CHECKPOINT, load_checkpoint, restore, save_checkpoint
-from .hands import Hand, character_features, feature_size, training_hand
-from .model import ALPHABET, SynthesisConfig, SynthesisNetwork, encode_batch, loss, save_synthesis
+from .hands import HAND_POINTS, Hand, character_features, feature_size, training_hand
+from .model import ALPHABET, SynthesisConfig, SynthesisNetwork, encode_batch, load_synthesis, loss, save_synthesis
 from .numbers import (TRAIN_WRITERS, VALID_WRITERS, build_numbers, length_batches, pendigits_pool,
                       to_model_offsets)
 
@@ -63,6 +63,7 @@ class TrainConfig:
     seed: int = 0                        # initialisation and batch order
     save_dtype: str = "float16"          # storage of the trained weights: float16 or float32
     data: str = ""                       # what the samples are, e.g. "both: 60000 numbers" (recorded only)
+    init: str = ""                       # synthesis weights the run starts from ("": a fresh network)
 
     def validate(self) -> None:
         if self.max_steps is None and self.max_seconds is None:
@@ -108,7 +109,8 @@ class Batch:
 
 
 def numbers_data(count: int, source: str = "both", *, validation: bool = False, seed: int = 0, joined: float = 0.0,
-                 data_dir=None, cache_dir=None) -> list[tuple[str, np.ndarray, Hand | None]]:
+                 hand_points: int = HAND_POINTS, data_dir=None,
+                 cache_dir=None) -> list[tuple[str, np.ndarray, Hand | None]]:
     """``count`` random numbers as ``(text, offsets: (T, 3), hand)`` in the network's normalised offsets.
 
     Training numbers (:func:`mnist_handwriting.synthesis.numbers.build_numbers`) come from
@@ -117,15 +119,17 @@ def numbers_data(count: int, source: str = "both", *, validation: bool = False, 
     settings are chosen on these). The test digits and writers 25-30 are never used here. ``joined``:
     the share of numbers that are two numbers in one hand (:func:`~.numbers.build_numbers`). ``hand``:
     for a number by one pendigits writer, other digits of that writer (:func:`.hands.training_hand`);
-    None for a handwritten-MNIST number.
+    None for a handwritten-MNIST number, or for every number with ``hand_points`` 0; its shapes have
+    ``hand_points`` points, as the network that will read them.
     """
     writers = None if source == "mnist" else (VALID_WRITERS if validation else TRAIN_WRITERS)
     numbers = build_numbers(count, source, writers=writers, split="valid" if validation else "train", seed=seed,
                             joined=joined, data_dir=data_dir, cache_dir=cache_dir)
-    pool = pendigits_pool(writers, data_dir, cache_dir) if writers is not None else None
+    pool = pendigits_pool(writers, data_dir, cache_dir) if writers is not None and hand_points else None
     rng = np.random.default_rng([seed, 17])
     return [(number.text, to_model_offsets(number.points),
-             None if number.writer is None else training_hand(pool, number.writer, number.digits, rng))
+             None if number.writer is None or pool is None
+             else training_hand(pool, number.writer, number.digits, rng, hand_points))
             for number in numbers]
 
 
@@ -225,6 +229,16 @@ def evaluate(model: SynthesisNetwork, samples: Sequence[tuple]) -> float:
     return total / max(points, 1)
 
 
+def initial_network(config: TrainConfig) -> SynthesisNetwork:
+    """The network in ``config.init``, which must have the run's architecture (``config.model``), or a ``UserError``."""
+    start = load_synthesis(config.init)
+    if start.config != config.model:
+        raise UserError(f"{config.init} is a {dataclasses.asdict(start.config)} network, the run asks for "
+                        f"{dataclasses.asdict(config.model)}", "give the architecture of the --init file (or leave "
+                        "the architecture options out)", "init")
+    return start
+
+
 def train_synthesis(samples: Iterable[tuple[str, np.ndarray]], config: TrainConfig, out_dir: str | os.PathLike, *,
                     validation: Iterable[tuple[str, np.ndarray]] | None = None, resume: bool = False,
                     device: torch.device | str = "cpu", progress: bool = True,
@@ -233,7 +247,8 @@ def train_synthesis(samples: Iterable[tuple[str, np.ndarray]], config: TrainConf
 
     ``samples``, ``validation``: ``(text, offsets: (T, 3)[, hand])`` (the module docstring), read
     once into memory and checked. The run stops after ``config.max_steps`` steps or
-    ``config.max_seconds`` seconds, whichever comes first. A resume takes the checkpoint's config
+    ``config.max_seconds`` seconds, whichever comes first. ``config.init``: start from those weights
+    (fine-tuning; their architecture must be ``config.model``) instead of a fresh network. A resume takes the checkpoint's config
     but this ``config``'s ``max_steps`` and ``max_seconds``, so a run can be extended. Returns the
     model (eval mode, its weights rounded as stored) and the metrics stored with it: steps, seconds,
     what stopped it (``"steps"`` or ``"time"``), the mean training loss of the last log line and, with
@@ -260,6 +275,8 @@ def train_synthesis(samples: Iterable[tuple[str, np.ndarray]], config: TrainConf
 
     torch.manual_seed(config.seed)
     model = SynthesisNetwork(config.model).to(device)
+    if config.init and tensors is None:
+        model.load_state_dict(initial_network(config).state_dict())
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
     step, earlier = 0, 0.0
     if tensors is not None:

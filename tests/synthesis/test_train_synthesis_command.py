@@ -62,6 +62,32 @@ def test_train_synthesis_trains_records_its_data_and_resumes(tmp_path, data_dir,
     assert json.loads((out / MODEL_FILE).with_suffix(".json").read_text())["metrics"]["steps"] == 5
 
 
+def test_train_synthesis_init_starts_from_the_given_weights_and_refuses_another_architecture(tmp_path, data_dir,
+                                                                                           cache_dir, capsys):
+    import torch
+
+    first, second = tmp_path / "first", tmp_path / "second"
+    common = ["--numbers", "40", "--valid-numbers", "8", "--batch-size", "8", "--data-dir", str(data_dir),
+              "--cache-dir", str(cache_dir)]
+    tiny = ["--layers", "1", "--hidden", "8", "--mixtures", "2", "--hand-points", "3"]
+    assert main(["train-synthesis", "--out", str(first), *common, *tiny, "--steps", "2"]) == 0
+    start = first / MODEL_FILE
+    # Zero steps are not allowed, so compare one tiny-learning-rate step against the start: close, not fresh.
+    assert main(["train-synthesis", "--out", str(second), *common, "--init", str(start), "--steps", "1",
+                 "--lr", "1e-9"]) == 0
+    before, after = load_synthesis(start), load_synthesis(second / MODEL_FILE)
+    assert after.config == before.config                                # the architecture came from the file
+    for name, value in before.state_dict().items():
+        torch.testing.assert_close(after.state_dict()[name], value, atol=1e-3, rtol=0)
+    record = json.loads((second / MODEL_FILE).with_suffix(".json").read_text())
+    assert record["train"]["init"] == str(start)
+    capsys.readouterr()
+    assert main(["train-synthesis", "--out", str(tmp_path / "third"), *common, "--init", str(start),
+                 "--hidden", "16", "--steps", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "the run asks for" in err and len(err.strip().splitlines()) == 1 and not (tmp_path / "third").exists()
+
+
 @pytest.mark.parametrize("arguments, message", [
     (["--minutes", "0"], "budget of 0.0 minutes"),
     (["--numbers", "0"], "--numbers 0 is not positive"),
