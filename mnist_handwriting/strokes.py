@@ -30,14 +30,21 @@ def pixel_centres(cols: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return (np.stack([cols, rows], axis=-1).astype(np.float32) + 0.5) / PIXELS
 
 
-def split_strokes(points: np.ndarray) -> list[np.ndarray]:
-    """Split ``points: (T, 3)`` into pen-down strokes, each ``(k, 2)`` with k >= 1."""
+def stroke_bounds(points: np.ndarray) -> list[tuple[int, int]]:
+    """The rows ``(start, stop)`` of each pen-down stroke of ``points: (T, 3)``, in order (the last stroke ends
+    with the trajectory whether or not its pen is lifted)."""
     points = np.asarray(points)
     ends = np.flatnonzero(points[:, 2] > 0.5) + 1
     if len(ends) == 0 or ends[-1] != len(points):
         ends = np.append(ends, len(points))
     starts = np.concatenate([[0], ends[:-1]])
-    return [points[s:e, :2].copy() for s, e in zip(starts, ends) if e > s]
+    return [(int(s), int(e)) for s, e in zip(starts, ends) if e > s]
+
+
+def split_strokes(points: np.ndarray) -> list[np.ndarray]:
+    """Split ``points: (T, 3)`` into pen-down strokes, each ``(k, 2)`` with k >= 1."""
+    points = np.asarray(points)
+    return [points[s:e, :2].copy() for s, e in stroke_bounds(points)]
 
 
 def join_strokes(strokes: list[np.ndarray]) -> np.ndarray:

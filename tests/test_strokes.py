@@ -78,3 +78,9 @@ def test_stroke5_by_hand_and_back():
     padded = np.concatenate([rows, [[0, 0, 0, 0, 1], [0, 0, 0, 0, 1]]])   # end-of-sketch rows are dropped
     np.testing.assert_allclose(strokes.from_stroke5(padded), offsets)
     np.testing.assert_allclose(strokes.from_stroke5(rows), offsets)
+
+
+def test_stroke_bounds_are_the_rows_of_each_stroke_the_last_ending_with_the_trajectory():
+    points = np.array([[0, 0, 0], [1, 0, 1], [2, 0, 1], [3, 0, 0], [4, 0, 0]], np.float32)
+    assert strokes.stroke_bounds(points) == [(0, 2), (2, 3), (3, 5)]
+    assert [len(s) for s in strokes.split_strokes(points)] == [2, 1, 2]

@@ -58,8 +58,7 @@ def run(args: argparse.Namespace) -> None:
 
     from ..synthesis.hands import HAND_POINTS
     from ..synthesis.model import SynthesisConfig
-    from ..synthesis.training import (CHECKPOINT, MODEL_FILE, TrainConfig, initial_network, numbers_data,
-                                      train_synthesis)
+    from ..synthesis.training import CHECKPOINT, MODEL_FILE, TrainConfig, numbers_data, train_synthesis
 
     for flag, value in (("--numbers", args.numbers), ("--valid-numbers", args.valid_numbers)):
         if value < 1:
@@ -73,24 +72,25 @@ def run(args: argparse.Namespace) -> None:
                                       "drop --resume to start one, or pass the folder of an earlier run as --out"))
     given = {name: getattr(args, name) for name in ("layers", "hidden", "mixtures", "hand_points")
              if getattr(args, name) is not None}
-    try:
-        if args.init:
-            from ..synthesis.model import load_synthesis
+    if args.init:   # the architecture is the file's, checked before minutes of building numbers
+        from ..synthesis.model import load_synthesis
 
-            model_config = dataclasses.replace(load_synthesis(args.init).config, **given)
-        else:
-            model_config = SynthesisConfig(**{"layers": 2, "hidden": 256, "mixtures": 20, "hand_points": HAND_POINTS,
-                                              **given})
-    except ValueError as error:
-        raise UserError(str(error), "pass --layers, --hidden and --mixtures of 1 or more, --hand-points of 0 "
-                                    "or more") from None
+        model_config = load_synthesis(args.init).config
+        clashing = {name: value for name, value in given.items() if getattr(model_config, name) != value}
+        if clashing:
+            raise UserError(f"{args.init} is a {dataclasses.asdict(model_config)} network, the run asks for "
+                            f"{clashing}", "leave the architecture options out with --init")
+    else:
+        try:
+            model_config = SynthesisConfig(**{"hand_points": HAND_POINTS, **given})
+        except ValueError as error:
+            raise UserError(str(error), "pass --layers, --hidden and --mixtures of 1 or more, --hand-points of 0 "
+                                        "or more") from None
     config = TrainConfig(model=model_config, batch_size=args.batch_size, lr=args.lr, max_steps=args.steps,
                          max_seconds=args.minutes * 60, seed=args.seed, init=args.init or "",
                          data=f"{args.source}: {args.numbers} numbers, seed {args.seed}"
                               + (f", joined {args.joined:g}" if args.joined else ""))
     config.validate()
-    if args.init and not args.resume:
-        initial_network(config)   # the file's architecture against the options, before minutes of building numbers
     print(f"building {args.numbers:,} training and {args.valid_numbers:,} validation numbers ({args.source}) ...",
           file=sys.stderr)
     hands = model_config.hand_points

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..strokes import resample
+from ..strokes import resample, stroke_bounds
 from ..write import DIGITS, Writing
 
 HAND_POINTS = 12
@@ -62,19 +62,16 @@ def spans_by_columns(text: str, points: np.ndarray) -> list[tuple[int, int]]:
     drawing order, grouped into characters where their x ranges overlap; ``[]`` unless there is one
     group per character that is not a space and each group's strokes were drawn one after another.
     ``points: (T, 3)`` x, y, pen_up."""
-    ends = np.flatnonzero(points[:, 2] > 0.5) + 1
-    ends = ends if len(ends) and ends[-1] == len(points) else np.append(ends, len(points))
-    starts = np.concatenate([[0], ends[:-1]])
-    groups: list[list[int]] = []                   # [first row, stop row, x low, x high] of each character
-    for start, stop in zip(starts, ends):
+    groups: list[list] = []                        # [first row, stop row, x low, x high] of each character
+    for start, stop in stroke_bounds(points):
         low, high = float(points[start:stop, 0].min()), float(points[start:stop, 0].max())
         overlapping = [g for g in groups if low <= g[3] and high >= g[2]]
-        if overlapping and overlapping[-1] is groups[-1] and len(overlapping) == 1:
-            groups[-1][1:] = [int(stop), min(groups[-1][2], low), max(groups[-1][3], high)]
+        if len(overlapping) == 1 and overlapping[0] is groups[-1]:
+            groups[-1][1:] = [stop, min(groups[-1][2], low), max(groups[-1][3], high)]
         elif overlapping:
             return []                              # a stroke added to an earlier character, or bridging two
         else:
-            groups.append([int(start), int(stop), low, high])
+            groups.append([start, stop, low, high])
     shown = [i for i, char in enumerate(text) if char != " "]
     if len(groups) != len(shown):
         return []
@@ -152,5 +149,5 @@ def character_features(text: str, hand: Hand | None, count: int = HAND_POINTS) -
     return features
 
 
-__all__ = ["Hand", "HAND_POINTS", "KEEP", "unit_box", "written_digits", "spans_by_columns", "digit_shape", "hand_from_digits",
-           "hand_from_writing", "training_hand", "feature_size", "character_features"]
+__all__ = ["Hand", "HAND_POINTS", "KEEP", "unit_box", "written_digits", "spans_by_columns", "digit_shape",
+           "hand_from_digits", "hand_from_writing", "training_hand", "feature_size", "character_features"]

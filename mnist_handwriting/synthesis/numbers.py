@@ -192,7 +192,7 @@ def build_numbers(count: int, source: str = "both", *, writers=None, split: str 
         texts = [f"{text} {second}" if both else text for text, second, both in zip(texts, seconds, join)]
     mnist = _mnist_pool(split, evaluation) if source != "pendigits" else None
     chosen = check_writers(DEFAULT_WRITERS if writers is None else writers, evaluation)
-    pendigits = pendigits_pool(chosen, data_dir, cache_dir) if source != "mnist" else None
+    pendigits = cached_pendigits_pool(chosen, data_dir, cache_dir) if source != "mnist" else None
     samples = []
     for text in texts:
         human = source == "pendigits" or (source == "both" and rng.random() < 0.5)
@@ -213,13 +213,14 @@ def number_by_writer(text: str, writer: int, seed: int = 0, data_dir: str | os.P
     """``text`` written with random digits of pendigits writer ``writer`` (1-30, the development writers
     too: this writes, it does not train), reproducibly for a ``seed``; for priming a hand."""
     encode(text, ALPHABET)
-    pool = _writer_pool(check_writers([writer], evaluation=True), data_dir, cache_dir)
+    pool = cached_pendigits_pool(check_writers([writer], evaluation=True), data_dir, cache_dir)
     return written_number(text, pool, int(writer), np.random.default_rng(seed))
 
 
 @functools.lru_cache(maxsize=32)
-def _writer_pool(writers: tuple[int, ...], data_dir, cache_dir) -> TrajectoryPool:
-    """:func:`pendigits_pool` kept for the next prime of the same writer (a server primes per request)."""
+def cached_pendigits_pool(writers: tuple[int, ...], data_dir=None, cache_dir=None) -> TrajectoryPool:
+    """:func:`pendigits_pool` kept for the next call with the same writers (a server primes per request; the
+    synthesis data draws its hands from the pool its numbers were written from). Read it, never change it."""
     return pendigits_pool(writers, data_dir, cache_dir)
 
 

@@ -38,7 +38,7 @@ from ..safeweights import as_stored, describe_machine
 from ..train.checkpoint import CHECKPOINT, load_checkpoint, restore, save_checkpoint
 from .hands import HAND_POINTS, Hand, character_features, feature_size, training_hand
 from .model import ALPHABET, SynthesisConfig, SynthesisNetwork, encode_batch, load_synthesis, loss, save_synthesis
-from .numbers import (TRAIN_WRITERS, VALID_WRITERS, build_numbers, length_batches, pendigits_pool,
+from .numbers import (TRAIN_WRITERS, VALID_WRITERS, build_numbers, cached_pendigits_pool, length_batches,
                       to_model_offsets)
 
 MODEL_FILE = "synthesis.safetensors"
@@ -125,7 +125,7 @@ def numbers_data(count: int, source: str = "both", *, validation: bool = False, 
     writers = None if source == "mnist" else (VALID_WRITERS if validation else TRAIN_WRITERS)
     numbers = build_numbers(count, source, writers=writers, split="valid" if validation else "train", seed=seed,
                             joined=joined, data_dir=data_dir, cache_dir=cache_dir)
-    pool = pendigits_pool(writers, data_dir, cache_dir) if writers is not None and hand_points else None
+    pool = cached_pendigits_pool(writers, data_dir, cache_dir) if writers is not None and hand_points else None
     rng = np.random.default_rng([seed, 17])
     return [(number.text, to_model_offsets(number.points),
              None if number.writer is None or pool is None
@@ -248,11 +248,11 @@ def train_synthesis(samples: Iterable[tuple[str, np.ndarray]], config: TrainConf
     ``samples``, ``validation``: ``(text, offsets: (T, 3)[, hand])`` (the module docstring), read
     once into memory and checked. The run stops after ``config.max_steps`` steps or
     ``config.max_seconds`` seconds, whichever comes first. ``config.init``: start from those weights
-    (fine-tuning; their architecture must be ``config.model``) instead of a fresh network. A resume takes the checkpoint's config
-    but this ``config``'s ``max_steps`` and ``max_seconds``, so a run can be extended. Returns the
-    model (eval mode, its weights rounded as stored) and the metrics stored with it: steps, seconds,
-    what stopped it (``"steps"`` or ``"time"``), the mean training loss of the last log line and, with
-    ``validation``, its NLL, both in nats per point.
+    (fine-tuning; their architecture must be ``config.model``) instead of a fresh network. A resume
+    takes the checkpoint's config but this ``config``'s ``max_steps`` and ``max_seconds``, so a run
+    can be extended. Returns the model (eval mode, its weights rounded as stored) and the metrics
+    stored with it: steps, seconds, what stopped it (``"steps"`` or ``"time"``), the mean training
+    loss of the last log line and, with ``validation``, its NLL, both in nats per point.
     """
     out_dir = Path(out_dir)
     device = torch.device(device)
