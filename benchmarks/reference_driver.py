@@ -45,11 +45,15 @@ def import_reference(folder: str):
     return reference, v1, tensorflow.__version__
 
 
+def session_config(args, v1):
+    """A session on ``args.threads`` threads (within and across operations)."""
+    return v1.ConfigProto(intra_op_parallelism_threads=args.threads, inter_op_parallelism_threads=args.threads)
+
+
 def time_reference(args, reference, v1, images, labels) -> dict:
     """Seconds per training iteration and digits per second of its forward pass, from a fresh model."""
     graph, _, model = reference.create_graph(num_segments=20)
-    config = v1.ConfigProto(intra_op_parallelism_threads=args.threads, inter_op_parallelism_threads=args.threads)
-    with v1.Session(graph=graph, config=config) as session:
+    with v1.Session(graph=graph, config=session_config(args, v1)) as session:
         session.run(v1.global_variables_initializer())
         human_images, human_points, human_labels = reference.load_pretrain_data()
         human = {model.images: human_images, model.points: human_points, model.labels: human_labels}
@@ -86,8 +90,7 @@ def draw_reference(args, reference, v1, images, labels) -> dict:
     if checkpoint is None:
         raise SystemExit(f"no checkpoint in {args.run}/models: train the reference first (python train.py --epochs 5)")
     graph, _, model = reference.create_graph(num_segments=20)
-    config = v1.ConfigProto(intra_op_parallelism_threads=args.threads, inter_op_parallelism_threads=args.threads)
-    with graph.as_default(), v1.Session(graph=graph, config=config) as session:
+    with graph.as_default(), v1.Session(graph=graph, config=session_config(args, v1)) as session:
         v1.train.Saver().restore(session, checkpoint)
         parts = [session.run(model.handwritting, feed_dict={model.images: images[start:start + 1000],
                                                             model.labels: labels[start:start + 1000]})
