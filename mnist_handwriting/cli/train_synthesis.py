@@ -44,6 +44,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="points of each digit shape of the hand the network is shown while it writes (a "
                              "number by one pendigits writer: that writer's other digits); 0: no hand, priming "
                              "only (default: synthesis.hands.HAND_POINTS, 12)")
+    parser.add_argument("--hands", choices=("resembling", "writer"), default="resembling",
+                        help="the training hand's example of each class: one of the 3 digits nearest in shape to the "
+                             "number's own (of the same pendigits writer, or of all handwritten-MNIST training "
+                             "digits), or a random other digit of the same pendigits writer and no hand for an MNIST "
+                             "number (default: resembling)")
     parser.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
     parser.add_argument("--seed", type=int, default=0, help="random seed: data, initialisation, batches (default: 0)")
     add_device_option(parser)
@@ -89,15 +94,16 @@ def run(args: argparse.Namespace) -> None:
     config = TrainConfig(model=model_config, batch_size=args.batch_size, lr=args.lr, max_steps=args.steps,
                          max_seconds=args.minutes * 60, seed=args.seed, init=args.init or "",
                          data=f"{args.source}: {args.numbers} numbers, seed {args.seed}"
-                              + (f", joined {args.joined:g}" if args.joined else ""))
+                              + (f", joined {args.joined:g}" if args.joined else "")
+                              + (f", {args.hands} hands" if model_config.hand_points else ""))
     config.validate()
     print(f"building {args.numbers:,} training and {args.valid_numbers:,} validation numbers ({args.source}) ...",
           file=sys.stderr)
     hands = model_config.hand_points
     samples = numbers_data(args.numbers, args.source, seed=args.seed, joined=args.joined, hand_points=hands,
-                           data_dir=args.data_dir, cache_dir=args.cache_dir)
+                           hands=args.hands, data_dir=args.data_dir, cache_dir=args.cache_dir)
     validation = numbers_data(args.valid_numbers, args.source, validation=True, seed=args.seed + 1, joined=args.joined,
-                              hand_points=hands, data_dir=args.data_dir, cache_dir=args.cache_dir)
+                              hand_points=hands, hands=args.hands, data_dir=args.data_dir, cache_dir=args.cache_dir)
     command = shlex.join(["mnist-handwriting", *sys.argv[1:]])
     _, metrics = train_synthesis(samples, config, args.out, validation=validation, resume=args.resume,
                                  device=args.device, command=command)

@@ -13,11 +13,15 @@ so while it writes a character it sees how the hand drew it (:mod:`.model`).
 
 Where a hand comes from:
 
-- in training (:func:`training_hand`), a pendigits number by one writer gets, for each class,
-  another digit of the same writer (never one written in the number), each class kept with
-  probability :data:`KEEP`, so that the network learns to follow a hand's shapes, not to copy the
-  digit it writes, and to write classes the hand did not show; a handwritten-MNIST number (a mix
-  of hands) gets none;
+- in training, for each class of the number, another digit (never one written in the number),
+  each class kept with probability :data:`KEEP`, so that the network learns to follow a hand's
+  shapes, not to copy the digit it writes, and to write classes the hand did not show. Which
+  other digit, by :data:`HAND_SOURCES`: ``resembling`` (the default, :func:`resembling_hand`), one
+  of the :data:`RESEMBLING` digits whose shapes are nearest to the number's own digit of that
+  class, among the same pendigits writer's digits or, for a handwritten-MNIST number, among all
+  MNIST training digits, so that every number teaches the network to write *like the example*;
+  ``writer`` (:func:`training_hand`, the network shipped on 2026-12-04 morning), a random other
+  digit of the same pendigits writer, and no hand for a handwritten-MNIST number (a mix of hands);
 - when writing (:func:`hand_from_writing`), the digits of a prime, cut out by its spans (a
   drawing without spans is split where its strokes' columns part, :func:`spans_by_columns`): the
   first of each class.
@@ -36,13 +40,19 @@ HAND_POINTS = 12
 """P, points of each class's shape (the shipped network's; stored in its config)."""
 KEEP = 0.8
 """Probability that a training hand shows a class (the network learns to write the others unaided)."""
+RESEMBLING = 3
+"""A resembling training hand's example of a class is one of this many digits nearest to the number's own."""
+HAND_SOURCES = ("resembling", "writer")
+"""How training hands are drawn (the module docstring); the first is the default."""
 
 
 def unit_box(points: np.ndarray) -> np.ndarray:
-    """``points: (T, 3)`` moved and scaled so that the bounding box's longer side spans [0, 1], centred."""
+    """``points: (..., T, 3)`` moved and scaled so that each trajectory's bounding box's longer side spans
+    [0, 1], centred on 0.5."""
     points = np.asarray(points, np.float32).copy()
-    low, high = points[:, :2].min(0), points[:, :2].max(0)
-    points[:, :2] = (points[:, :2] - (low + high) / 2) / max(float((high - low).max()), 1e-6) + 0.5
+    low, high = points[..., :2].min(-2, keepdims=True), points[..., :2].max(-2, keepdims=True)
+    side = np.maximum((high - low).max(-1, keepdims=True), 1e-6)
+    points[..., :2] = (points[..., :2] - (low + high) / 2) / side + 0.5
     return points
 
 
@@ -129,6 +139,41 @@ def training_hand(pool, writer: int, used: tuple[int, ...], rng: np.random.Gener
     return hand_from_digits(digits, count)
 
 
+def resembling_rows(pool, count: int = RESEMBLING) -> np.ndarray:
+    """``(N, count)`` int64: for each row of ``pool`` (a :class:`.numbers.TrajectoryPool`, digits of
+    :data:`~.numbers.POINTS_PER_DIGIT` points), the rows of the same class (and writer, for a pool with
+    writers) whose shapes are nearest, nearest first; -1 where its group has fewer other digits.
+    Shapes: the points in their unit box (:func:`unit_box`), compared point by point (Euclidean)."""
+    shapes = unit_box(pool.points)[..., :2].reshape(len(pool.points), -1)
+    nearest = np.full((len(shapes), count), -1, np.int64)
+    for rows in pool.groups():
+        group = shapes[rows]
+        squared = (group ** 2).sum(1)
+        distances = squared[:, None] + squared[None, :] - 2 * group @ group.T
+        np.fill_diagonal(distances, np.inf)
+        take = min(count, len(rows) - 1)
+        if take:
+            closest = np.argpartition(distances, take - 1, axis=1)[:, :take]
+            closest = np.take_along_axis(closest, np.argsort(np.take_along_axis(distances, closest, 1), 1), 1)
+            nearest[rows, :take] = rows[closest]
+    return nearest
+
+
+def resembling_hand(pool, nearest: np.ndarray, text: str, ids: tuple[int, ...], rng: np.random.Generator,
+                    count: int = HAND_POINTS) -> Hand:
+    """A hand for a training number ``text`` written with the digits ``ids`` of ``pool`` (in order): per
+    class of the text, one of ``nearest`` (:func:`resembling_rows`) of its first digit of that class that
+    the number is not written with, each class kept with probability :data:`KEEP`."""
+    rows = pool.rows(ids)
+    used, digits = set(rows.tolist()), []
+    for label in sorted({int(char) for char in text if char in DIGITS}):
+        first = rows[[int(char) for char in text if char in DIGITS].index(label)]
+        candidates = [int(row) for row in nearest[first] if row >= 0 and int(row) not in used]
+        if candidates and rng.random() < KEEP:
+            digits.append((label, pool.points[int(rng.choice(candidates))]))
+    return hand_from_digits(digits, count)
+
+
 def feature_size(count: int) -> int:
     """F, the width of a character's row for shapes of ``count`` points (0: no hand at all)."""
     return 3 * count + 1 if count else 0
@@ -149,5 +194,5 @@ def character_features(text: str, hand: Hand | None, count: int = HAND_POINTS) -
     return features
 
 
-__all__ = ["Hand", "HAND_POINTS", "KEEP", "unit_box", "written_digits", "spans_by_columns", "digit_shape",
+__all__ = ["Hand", "HAND_POINTS", "KEEP", "RESEMBLING", "HAND_SOURCES", "resembling_rows", "resembling_hand", "unit_box", "written_digits", "spans_by_columns", "digit_shape",
            "hand_from_digits", "hand_from_writing", "training_hand", "feature_size", "character_features"]

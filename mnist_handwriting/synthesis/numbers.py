@@ -114,13 +114,25 @@ class TrajectoryPool:
         order = np.argsort(keys, kind="stable")
         values, starts = np.unique(keys[order], return_index=True)
         self._members = dict(zip(values.tolist(), np.split(order, starts[1:])))
+        self._row_of = {int(i): row for row, i in enumerate(ids)}
 
     def members(self, digit: int, writer: int | None = None) -> np.ndarray:
         """Rows of ``digit`` (by ``writer``, for a pool with writers), in row order."""
         return self._members[digit if writer is None else writer * 10 + digit]
 
+    def groups(self) -> list[np.ndarray]:
+        """The rows of each class (of each writer and class, for a pool with writers)."""
+        return list(self._members.values())
 
-def _mnist_pool(split: str, evaluation: bool) -> TrajectoryPool:
+    def rows(self, ids) -> np.ndarray:
+        """The rows holding digits ``ids`` (values of ``ids``, e.g. a :class:`NumberSample`'s ``digits``)."""
+        return np.array([self._row_of[int(i)] for i in ids], np.int64)
+
+
+@functools.lru_cache(maxsize=4)
+def mnist_pool(split: str, evaluation: bool = False) -> TrajectoryPool:
+    """The handwritten-MNIST digits of ``split`` (``train``, ``valid``; ``test`` only with ``evaluation``), ids
+    their position in MNIST order; kept for the next call (read it, never change it)."""
     from ..datasets import shipped
 
     if split not in ("train", "valid", "test"):
@@ -190,7 +202,7 @@ def build_numbers(count: int, source: str = "both", *, writers=None, split: str 
     if joined:   # drawn after the texts, so that joined=0 gives the numbers it always gave
         seconds, join = random_number_texts(count, rng), rng.random(count) < joined
         texts = [f"{text} {second}" if both else text for text, second, both in zip(texts, seconds, join)]
-    mnist = _mnist_pool(split, evaluation) if source != "pendigits" else None
+    mnist = mnist_pool(split, evaluation) if source != "pendigits" else None
     chosen = check_writers(DEFAULT_WRITERS if writers is None else writers, evaluation)
     pendigits = cached_pendigits_pool(chosen, data_dir, cache_dir) if source != "mnist" else None
     samples = []

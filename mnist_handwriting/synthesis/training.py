@@ -36,10 +36,11 @@ from ..inference import evaluating
 from ..paths import atomic_write
 from ..safeweights import as_stored, describe_machine
 from ..train.checkpoint import CHECKPOINT, load_checkpoint, restore, save_checkpoint
-from .hands import HAND_POINTS, Hand, character_features, feature_size, training_hand
+from .hands import (HAND_POINTS, HAND_SOURCES, Hand, character_features, feature_size, resembling_hand,
+                    resembling_rows, training_hand)
 from .model import ALPHABET, SynthesisConfig, SynthesisNetwork, encode_batch, load_synthesis, loss, save_synthesis
 from .numbers import (TRAIN_WRITERS, VALID_WRITERS, build_numbers, cached_pendigits_pool, length_batches,
-                      to_model_offsets)
+                      mnist_pool, to_model_offsets)
 
 MODEL_FILE = "synthesis.safetensors"
 CONFIG_FILE = "config.json"
@@ -109,7 +110,7 @@ class Batch:
 
 
 def numbers_data(count: int, source: str = "both", *, validation: bool = False, seed: int = 0, joined: float = 0.0,
-                 hand_points: int = HAND_POINTS, data_dir=None,
+                 hand_points: int = HAND_POINTS, hands: str = HAND_SOURCES[0], data_dir=None,
                  cache_dir=None) -> list[tuple[str, np.ndarray, Hand | None]]:
     """``count`` random numbers as ``(text, offsets: (T, 3), hand)`` in the network's normalised offsets.
 
@@ -118,19 +119,36 @@ def numbers_data(count: int, source: str = "both", *, validation: bool = False, 
     ``source``; ``validation`` numbers from the MNIST ``valid`` split and/or writers 21-24 (the
     settings are chosen on these). The test digits and writers 25-30 are never used here. ``joined``:
     the share of numbers that are two numbers in one hand (:func:`~.numbers.build_numbers`). ``hand``:
-    for a number by one pendigits writer, other digits of that writer (:func:`.hands.training_hand`);
-    None for a handwritten-MNIST number, or for every number with ``hand_points`` 0; its shapes have
-    ``hand_points`` points, as the network that will read them.
+    other digits of the number's source, drawn as ``hands`` says (:data:`.hands.HAND_SOURCES`:
+    ``resembling``, :func:`.hands.resembling_hand`, for every number; ``writer``,
+    :func:`.hands.training_hand`, for a number by one pendigits writer, None for a handwritten-MNIST
+    one); None for every number with ``hand_points`` 0. Its shapes have ``hand_points`` points, as the
+    network that will read them.
     """
+    if hands not in HAND_SOURCES:
+        raise UserError(f"unknown hands {hands!r}", f"use hands of {', '.join(HAND_SOURCES)}", "hands")
     writers = None if source == "mnist" else (VALID_WRITERS if validation else TRAIN_WRITERS)
-    numbers = build_numbers(count, source, writers=writers, split="valid" if validation else "train", seed=seed,
-                            joined=joined, data_dir=data_dir, cache_dir=cache_dir)
-    pool = cached_pendigits_pool(writers, data_dir, cache_dir) if writers is not None and hand_points else None
+    split = "valid" if validation else "train"
+    numbers = build_numbers(count, source, writers=writers, split=split, seed=seed, joined=joined,
+                            data_dir=data_dir, cache_dir=cache_dir)
     rng = np.random.default_rng([seed, 17])
-    return [(number.text, to_model_offsets(number.points),
-             None if number.writer is None or pool is None
-             else training_hand(pool, number.writer, number.digits, rng, hand_points))
-            for number in numbers]
+    if not hand_points:
+        return [(number.text, to_model_offsets(number.points), None) for number in numbers]
+    pendigits = cached_pendigits_pool(writers, data_dir, cache_dir) if writers is not None else None
+    if hands == "writer":
+        return [(number.text, to_model_offsets(number.points),
+                 None if number.writer is None else training_hand(pendigits, number.writer, number.digits, rng,
+                                                                  hand_points))
+                for number in numbers]
+    mnist = mnist_pool(split) if source != "pendigits" else None
+    by_writer = {human: (pool, resembling_rows(pool)) for human, pool in ((False, mnist), (True, pendigits))
+                 if pool is not None}                       # a number by a pendigits writer, or of MNIST digits
+    data = []
+    for number in numbers:
+        pool, nearest = by_writer[number.writer is not None]
+        data.append((number.text, to_model_offsets(number.points),
+                     resembling_hand(pool, nearest, number.text, number.digits, rng, hand_points)))
+    return data
 
 
 def check_sample(text: str, offsets: np.ndarray, index: int, alphabet: str = ALPHABET,

@@ -35,7 +35,7 @@ from tqdm import tqdm
 
 from ..errors import UserError
 from ..paths import WEIGHTS_DIR
-from ..strokes import from_offsets
+from ..strokes import from_offsets, stroke_bounds
 from ..write import MARGIN, Writing
 from .hands import hand_from_digits, written_digits
 from .model import check_request, load_synthesis, sample
@@ -53,8 +53,8 @@ BATCH = 256
 @dataclass
 class SynthesizedWriting(Writing):
     """A :class:`Writing` by the synthesis network; ``alignment: (T,)`` int64, the index in ``text`` of
-    the character the attention window was on when each point was written (made non-decreasing, so
-    it agrees with ``spans``)."""
+    the character each point was written for: where the attention window was, by whole strokes and
+    non-decreasing (:func:`stroke_alignment`), so it agrees with ``spans``."""
 
     alignment: np.ndarray
 
@@ -107,6 +107,16 @@ def check_texts(texts: str | Sequence[str], bias: float, prime: Prime | None = N
     return checked
 
 
+def stroke_alignment(points: np.ndarray, alignment: np.ndarray) -> np.ndarray:
+    """The window's per-point ``alignment: (T,)`` made whole by strokes and non-decreasing: every stroke of
+    ``points: (T, 3)`` goes to the character most of its points were written for (a tie: the earlier one),
+    as a training number never lifts its pen inside a character or carries a stroke across two."""
+    whole = np.asarray(alignment, np.int64).copy()
+    for start, stop in stroke_bounds(points):
+        whole[start:stop] = np.bincount(whole[start:stop]).argmax()
+    return np.maximum.accumulate(whole)
+
+
 def _writing(text: str, offsets: np.ndarray, alignment: np.ndarray, start: np.ndarray) -> SynthesizedWriting:
     """A sampled ``offsets: (T, 3)`` (normalised, from ``start``, the prime's last point or the origin)
     in the writing frame, shifted to begin at the left margin; spans from the alignment."""
@@ -115,7 +125,7 @@ def _writing(text: str, offsets: np.ndarray, alignment: np.ndarray, start: np.nd
     moves[0, :2] += start
     points = from_offsets(moves)
     points[:, 0] += MARGIN - points[:, 0].min()
-    alignment = np.maximum.accumulate(alignment)
+    alignment = stroke_alignment(points, alignment)
     spans = []
     for index in range(len(text)):
         rows = np.flatnonzero(alignment == index)
@@ -149,5 +159,5 @@ def synthesize(texts: str | Sequence[str], model=None, *, bias: float = 1.0, see
     return writings
 
 
-__all__ = ["SynthesizedWriting", "Prime", "load_synthesizer", "prime_from_writing", "prime_from_writer",
+__all__ = ["SynthesizedWriting", "Prime", "stroke_alignment", "load_synthesizer", "prime_from_writing", "prime_from_writer",
            "check_texts", "synthesize", "SHIPPED", "PRIME_DIGITS"]

@@ -9,7 +9,9 @@ import torch
 
 from mnist_handwriting.errors import UserError
 from mnist_handwriting.synthesis.hands import (HAND_POINTS, Hand, character_features, digit_shape, feature_size,
-                                               hand_from_digits, hand_from_writing, unit_box, written_digits)
+                                               hand_from_digits, hand_from_writing, resembling_hand, resembling_rows,
+                                               unit_box, written_digits)
+from mnist_handwriting.synthesis.numbers import TrajectoryPool
 from mnist_handwriting.synthesis.model import SynthesisConfig, SynthesisNetwork, encode_batch, sample
 from mnist_handwriting.synthesis.training import collate
 from mnist_handwriting.synthesis.writing import prime_from_writer, synthesize
@@ -130,3 +132,49 @@ def test_train_synthesis_help_names_the_default_hand_points(capsys):
     with pytest.raises(SystemExit):
         main(["train-synthesis", "--help"])
     assert f"HAND_POINTS, {HAND_POINTS})" in " ".join(capsys.readouterr().out.split())
+
+
+def test_unit_box_takes_a_batch_of_trajectories_one_box_each():
+    tall = np.array([[0.0, 0.0, 0], [1.0, 4.0, 1]], np.float32)
+    boxed = unit_box(np.stack([tall, tall * 2]))
+    np.testing.assert_allclose(boxed[0], unit_box(tall))
+    np.testing.assert_allclose(boxed[1], unit_box(tall * 2))
+    np.testing.assert_allclose(boxed[0, :, :2], [[0.375, 0.0], [0.625, 1.0]])
+
+
+def pool_of(shapes: list[tuple[int, list[float]]], writers=None):
+    """A pool of two-point digits ``(label, [x0, y0, x1, y1])``, ids 100 + row."""
+    points = np.array([[[x0, y0, 0], [x1, y1, 1]] for _, (x0, y0, x1, y1) in shapes], np.float32)
+    labels = np.array([label for label, _ in shapes])
+    return TrajectoryPool(points, labels, 100 + np.arange(len(shapes)),
+                          None if writers is None else np.asarray(writers))
+
+
+def test_resembling_rows_are_the_nearest_shapes_of_the_same_class_and_writer_self_excluded():
+    # In the unit box: rows 0, 1 are vertical bars drawn downwards, 2 a bar drawn upwards, 3 a diagonal; row 4
+    # is a 7 (another class).
+    pool = pool_of([(1, [0, 0, 0, 2]), (1, [5, 1, 5, 9]), (1, [0, 3, 0, 0]), (1, [0, 0, 1, 1]), (7, [0, 0, 0, 1])])
+    nearest = resembling_rows(pool, count=2)
+    # Distances from row 0 (points (0.5, 0), (0.5, 1)): to row 1: 0; to the diagonal (0, 0), (1, 1): sqrt(0.5);
+    # to the reversed bar: sqrt(2). From the reversed bar: sqrt(2) to either bar, sqrt(2.5) to the diagonal.
+    assert nearest[0].tolist() == [1, 3] and nearest[1].tolist() == [0, 3] and sorted(nearest[2]) == [0, 1]
+    assert nearest[4].tolist() == [-1, -1]                            # no other 7
+    by_writer = resembling_rows(pool_of([(1, [0, 0, 0, 2]), (1, [5, 1, 5, 9]), (1, [0, 0, 0, 1])], [1, 2, 1]), 2)
+    assert by_writer[0].tolist() == [2, -1] and by_writer[1].tolist() == [-1, -1]
+
+
+def test_a_resembling_hand_shows_a_near_digit_of_each_written_class_never_one_written():
+    pool = pool_of([(1, [0, 0, 0, 2]), (1, [5, 1, 5, 9]), (1, [0, 0, 1, 1]), (7, [0, 0, 1, 0]), (7, [0, 0, 2, 0.1])])
+    nearest = resembling_rows(pool, count=2)
+    assert pool.rows((101, 103)).tolist() == [1, 3]
+    shown = []
+    for seed in range(40):
+        # "1 71" written with rows 0, 3, 1: the 1s' hand is a neighbour of row 0 not written (row 2), the 7's row 4
+        hand = resembling_hand(pool, nearest, "1 71", (100, 103, 101), np.random.default_rng(seed), count=2)
+        assert not hand.present[[0, 2, 3, 4, 5, 6, 8, 9]].any()
+        if hand.present[1]:
+            np.testing.assert_allclose(hand.shapes[1], digit_shape(pool.points[2], 2))
+        if hand.present[7]:
+            np.testing.assert_allclose(hand.shapes[7], digit_shape(pool.points[4], 2))
+        shown += [hand.present[1], hand.present[7]]
+    assert 0.6 < np.mean(shown) < 0.95                                 # KEEP = 0.8 of the classes

@@ -149,3 +149,15 @@ def test_the_shipped_network_primed_with_a_writer_writes_in_that_hand_above_chan
 
     style = style_confusion(load_synthesizer(), 10, bias=1.0, seed=1, data_dir=data_dir, cache_dir=cache_dir)
     assert style["digits"] > 250 and style["accuracy"] > 0.25
+
+
+def test_stroke_alignment_gives_each_stroke_to_the_character_most_of_its_points_were_written_for():
+    from mnist_handwriting.synthesis.writing import stroke_alignment
+
+    pen = np.array([0, 0, 1, 0, 0, 0, 1, 0, 1], np.float32)   # strokes: rows 0-2, 3-6, 7-8
+    points = np.zeros((9, 3), np.float32)
+    points[:, 2] = pen
+    window = np.array([0, 1, 0, 1, 2, 2, 2, 1, 2])               # a tie (the last stroke) goes to the earlier
+    assert stroke_alignment(points, window).tolist() == [0, 0, 0, 2, 2, 2, 2, 2, 2]   # then non-decreasing
+    assert stroke_alignment(points, [0, 1, 1, 1, 2, 2, 1, 1, 2]).tolist() == [1, 1, 1, 1, 1, 1, 1, 1, 1]
+    assert stroke_alignment(points, [0, 0, 0, 1, 1, 1, 1, 2, 2]).tolist() == [0, 0, 0, 1, 1, 1, 1, 2, 2]

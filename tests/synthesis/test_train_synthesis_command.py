@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from mnist_handwriting.cli import main
+from mnist_handwriting.errors import UserError
 from mnist_handwriting.synthesis.model import load_synthesis
 from mnist_handwriting.synthesis.training import CHECKPOINT, MODEL_FILE, numbers_data
 
@@ -27,11 +28,11 @@ def test_numbers_data_are_normalised_offsets_of_training_or_validation_numbers(d
     assert not any(np.array_equal(a, b) for (_, a, _), (_, b, _) in zip(valid, train))
 
 
-def test_numbers_by_one_writer_carry_a_hand_of_their_other_digits_and_mnist_numbers_none(data_dir, cache_dir):
+def test_writer_hands_are_other_digits_of_the_numbers_writer_and_mnist_numbers_get_none(data_dir, cache_dir):
     from mnist_handwriting.synthesis.hands import digit_shape
     from mnist_handwriting.synthesis.numbers import TRAIN_WRITERS, build_numbers, pendigits_pool
 
-    data = numbers_data(40, "both", seed=5, data_dir=data_dir, cache_dir=cache_dir)
+    data = numbers_data(40, "both", seed=5, hands="writer", data_dir=data_dir, cache_dir=cache_dir)
     numbers = build_numbers(40, "both", writers=TRAIN_WRITERS, seed=5, data_dir=data_dir, cache_dir=cache_dir)
     pool = pendigits_pool(TRAIN_WRITERS, data_dir, cache_dir)
     by_writer = [(number, hand) for number, (_, _, hand) in zip(numbers, data) if number.writer is not None]
@@ -45,6 +46,29 @@ def test_numbers_by_one_writer_carry_a_hand_of_their_other_digits_and_mnist_numb
     assert 0.6 < shown < 0.95                                          # KEEP = 0.8 of the classes
 
 
+def test_resembling_hands_show_a_near_digit_of_the_same_source_and_writer_for_every_number(data_dir, cache_dir):
+    from mnist_handwriting.synthesis.hands import digit_shape, resembling_rows
+    from mnist_handwriting.synthesis.numbers import TRAIN_WRITERS, build_numbers, mnist_pool, pendigits_pool
+
+    data = numbers_data(30, "both", seed=6, data_dir=data_dir, cache_dir=cache_dir)
+    numbers = build_numbers(30, "both", writers=TRAIN_WRITERS, seed=6, data_dir=data_dir, cache_dir=cache_dir)
+    pools = {False: mnist_pool("train"), True: pendigits_pool(TRAIN_WRITERS, data_dir, cache_dir)}
+    nearest = {human: resembling_rows(pool) for human, pool in pools.items()}
+    assert {number.writer is None for number in numbers} == {True, False}
+    for number, (text, _, hand) in zip(numbers, data):
+        human = number.writer is not None
+        pool = pools[human]
+        rows = pool.rows(number.digits).tolist()
+        labels = [int(char) for char in text if char.isdigit()]
+        assert set(np.flatnonzero(hand.present)) <= set(labels)
+        for label in np.flatnonzero(hand.present):
+            first = rows[labels.index(label)]
+            options = [row for row in nearest[human][first] if row not in rows]
+            assert any(np.allclose(hand.shapes[label], digit_shape(pool.points[row])) for row in options)
+    with pytest.raises(UserError, match="unknown hands 'mine'"):
+        numbers_data(2, "both", hands="mine", data_dir=data_dir, cache_dir=cache_dir)
+
+
 def test_train_synthesis_trains_records_its_data_and_resumes(tmp_path, data_dir, cache_dir, capsys):
     out = tmp_path / "run"
     common = ["--out", str(out), "--numbers", "40", "--valid-numbers", "8", "--layers", "1", "--hidden", "8",
@@ -53,7 +77,7 @@ def test_train_synthesis_trains_records_its_data_and_resumes(tmp_path, data_dir,
     assert "validation NLL" in capsys.readouterr().out
     record = json.loads((out / MODEL_FILE).with_suffix(".json").read_text())
     assert record["metrics"]["steps"] == 3 and np.isfinite(record["metrics"]["validation_nll"])
-    assert record["train"]["data"] == "both: 40 numbers, seed 0"
+    assert record["train"]["data"] == "both: 40 numbers, seed 0, resembling hands"
     assert record["config"]["hidden"] == 8 and record["config"]["hand_points"] == 12   # shown a hand by default
     assert load_synthesis(out / MODEL_FILE).config.mixtures == 2
     assert main(["train-synthesis", *common, "--steps", "3"]) == 2          # the run exists: resume or move
