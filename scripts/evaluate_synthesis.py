@@ -62,7 +62,7 @@ def evaluate(args: argparse.Namespace) -> dict:
         print(f"| {bias:g} | {report['cer'][str(bias)]:.2%} | {report['diversity'][str(bias)]:.2f} |", flush=True)
     print(f"real numbers of the same texts: CER {real['mnist_test']:.2%} (MNIST test digits), "
           f"{real['dev_writers']:.2%} (writers 25-30)")
-    style = ev.style_confusion(model, max(1, args.numbers // 6), bias=args.style_bias, seed=args.seed)
+    style = ev.style_confusion(model, max(1, args.numbers // 6), bias=args.style_bias, seed=args.seed, reader=reader)
     report["style"] = style
     print(f"\nstyle at bias {args.style_bias:g}: {style['accuracy']:.1%} of {style['digits']} synthesised digits "
           f"attributed to the priming writer (chance {style['chance']:.1%}; real held-out digits: "
@@ -71,6 +71,8 @@ def evaluate(args: argparse.Namespace) -> dict:
     print("| --- |" + " ---: |" * len(style["writers"]))
     for writer, row in zip(style["writers"], style["confusion"]):
         print(f"| {writer} | " + " | ".join(str(v) for v in row) + " |")
+    print("CER of the primed numbers, writers " + ", ".join(map(str, style["writers"])) + ": "
+          + " / ".join(f"{cer:.2%}" for cer in style["primed_cer"].values()))
     if not args.skip_write:
         from mnist_handwriting.convert import load_converter
         from mnist_handwriting.write import DigitPool, write_text

@@ -4,8 +4,8 @@
   error rate (CER) is set against the reader's CER on *real* numbers of the same texts written
   from MNIST test digits and from the development writers 25-30 (:func:`real_cer`).
 - **Style** (:func:`style_confusion`): prime with a development writer's digits (their even
-  pendigits rows), write numbers, cut each written digit out by the attention window's
-  alignment, and attribute it to the development writer whose own digits of that class (their odd
+  pendigits rows), write numbers, cut each written digit out by its span (the attention window's
+  alignment, by whole strokes: :func:`.writing.stroke_alignment`), and attribute it to the development writer whose own digits of that class (their odd
   rows, never in a prime) are nearest by LDTW after both are scaled into the unit box: the mean of
   the :data:`NEAREST` smallest distances to each writer's digits, the smallest mean wins. Chance
   is one in six; the same identifier on real held-out digits says how well it can do at all.
@@ -101,20 +101,24 @@ def confusion(pairs: list[tuple[int, int]], writers: tuple[int, ...]) -> np.ndar
     return table
 
 
-def style_confusion(model, numbers_per_writer: int, bias: float = 1.0, seed: int = 0, data_dir=None,
+def style_confusion(model, numbers_per_writer: int, bias: float = 1.0, seed: int = 0, reader=None, data_dir=None,
                     cache_dir=None) -> dict:
     """Prime with each development writer, write ``numbers_per_writer`` random numbers, identify each written
-    digit's writer. Returns the confusion table (rows: priming writer), its accuracy, and the identifier's
-    accuracy on as many real digits of the same writers (their even rows, against the odd)."""
+    digit's writer. Returns the confusion table (rows: priming writer), its accuracy, the identifier's
+    accuracy on as many real digits of the same writers (their even rows, against the odd), and with a
+    ``reader``, the CER of each writer's primed numbers (``primed_cer``)."""
     primes = pendigits_pool(DEV_WRITERS, data_dir, cache_dir, half=0)
     refs = references(pendigits_pool(DEV_WRITERS, data_dir, cache_dir, half=1))
-    synthesized, real = [], []
+    synthesized, real, primed_cer = [], [], {}
     for writer in refs.writers:
         number = written_number(PRIME_TEXT, primes, writer, np.random.default_rng(seed))
         prime = prime_from_writing(number.writing(), f"pendigits writer {writer}")
         texts = texts_for(numbers_per_writer, seed + writer)
-        for writing in synthesize(texts, model, bias=bias, seed=seed + writer, prime=prime):
+        writings = synthesize(texts, model, bias=bias, seed=seed + writer, prime=prime)
+        for writing in writings:
             synthesized += [(writer, identify(label, points, refs)) for label, points in written_digits(writing)]
+        if reader is not None:
+            primed_cer[str(writer)] = cer_of_writings(reader, writings)
     rng = np.random.default_rng(seed)
     per_writer = max(1, len(synthesized) // len(refs.writers))
     for writer in refs.writers:
@@ -127,7 +131,7 @@ def style_confusion(model, numbers_per_writer: int, bias: float = 1.0, seed: int
     return {"writers": list(refs.writers), "confusion": table.tolist(), "digits": int(table.sum()),
             "accuracy": float(np.trace(table) / max(table.sum(), 1)),
             "real_accuracy": float(np.trace(real_table) / max(real_table.sum(), 1)), "real_digits": int(real_table.sum()),
-            "chance": 1 / len(refs.writers)}
+            "chance": 1 / len(refs.writers), **({"primed_cer": primed_cer} if reader is not None else {})}
 
 
 def diversity(model, texts: list[str], bias: float, seed: int = 0) -> float:
