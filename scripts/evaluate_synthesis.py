@@ -54,12 +54,18 @@ def evaluate(args: argparse.Namespace) -> dict:
     started = time.perf_counter()
     real = ev.real_cer(reader, args.numbers, args.seed)
     report = {"model": args.model, "numbers": args.numbers, "seed": args.seed, "real_cer": real, "cer": {},
-              "diversity": {}}
-    print(f"| bias | CER synthesised | diversity (LDTW px, two samples) |\n| ---: | ---: | ---: |")
+              "diversity": {}, "misread": {}}
+    print("| bias | CER synthesised | diversity (LDTW px, two samples) | misread texts | of them containing (most) |\n"
+          "| ---: | ---: | ---: | ---: | --- |")
     for bias in (float(b) for b in args.biases.split(",")):
-        report["cer"][str(bias)] = ev.synthesized_cer(model, reader, texts, bias, args.seed)
+        reads = ev.synthesized_reads(model, reader, texts, bias, args.seed)
+        misread = ev.misread_by_character(reads, texts)
+        report["cer"][str(bias)] = ev.character_error_rate(reads, texts)
+        report["misread"][str(bias)] = {"texts": sum(r != t for r, t in zip(reads, texts)), "containing": misread}
         report["diversity"][str(bias)] = ev.diversity(model, texts[: max(1, args.numbers // 4)], bias, args.seed)
-        print(f"| {bias:g} | {report['cer'][str(bias)]:.2%} | {report['diversity'][str(bias)]:.2f} |", flush=True)
+        most = ", ".join(f"{char!r} {count}" for char, count in list(misread.items())[:3])
+        print(f"| {bias:g} | {report['cer'][str(bias)]:.2%} | {report['diversity'][str(bias)]:.2f} | "
+              f"{report['misread'][str(bias)]['texts']} | {most} |", flush=True)
     print(f"real numbers of the same texts: CER {real['mnist_test']:.2%} (MNIST test digits), "
           f"{real['dev_writers']:.2%} (writers 25-30)")
     style = ev.style_confusion(model, max(1, args.numbers // 6), bias=args.style_bias, seed=args.seed, reader=reader)

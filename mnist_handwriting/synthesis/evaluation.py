@@ -57,9 +57,24 @@ def real_cer(reader, count: int, seed: int, data_dir=None, cache_dir=None) -> di
             "dev_writers": cer_of_writings(reader, [s.writing() for s in dev])}
 
 
+def synthesized_reads(model, reader, texts: list[str], bias: float, seed: int = 0, prime=None) -> list[str]:
+    """What the reader reads in each of ``texts`` as ``model`` writes them at ``bias``."""
+    writings = synthesize(texts, model, bias=bias, seed=seed, prime=prime)
+    return read_trajectories(reader, [w.points for w in writings])
+
+
 def synthesized_cer(model, reader, texts: list[str], bias: float, seed: int = 0, prime=None) -> float:
     """The reader's CER on ``texts`` as ``model`` writes them at ``bias``."""
-    return cer_of_writings(reader, synthesize(texts, model, bias=bias, seed=seed, prime=prime))
+    return character_error_rate(synthesized_reads(model, reader, texts, bias, seed, prime), texts)
+
+
+def misread_by_character(reads: list[str], texts: list[str]) -> dict[str, int]:
+    """How many of the misread texts (read as something else) contain each character, most first."""
+    counts: dict[str, int] = {}
+    for text in (text for text, read in zip(texts, reads) if read != text):
+        for char in set(text):
+            counts[char] = counts.get(char, 0) + 1
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
 @dataclass
@@ -147,5 +162,6 @@ def diversity(model, texts: list[str], bias: float, seed: int = 0) -> float:
     return float(np.mean(distances))
 
 
-__all__ = ["texts_for", "cer_of_writings", "real_cer", "synthesized_cer", "References",
+__all__ = ["texts_for", "cer_of_writings", "real_cer", "synthesized_reads", "synthesized_cer", "misread_by_character",
+           "References",
            "references", "identify", "confusion", "style_confusion", "diversity", "NEAREST", "PRIME_TEXT"]

@@ -24,7 +24,8 @@ Where a hand comes from:
   digit of the same pendigits writer, and no hand for a handwritten-MNIST number (a mix of hands);
 - when writing (:func:`hand_from_writing`), the digits of a prime, cut out by its spans (a
   drawing without spans is split where its strokes' columns part, :func:`spans_by_columns`): the
-  first of each class.
+  first of each class; unprimed, a random handwritten-MNIST hand for each text (:func:`random_hand`),
+  so that the network writes as it learned to with its MNIST numbers.
 """
 
 from __future__ import annotations
@@ -172,6 +173,14 @@ def resembling_hand(pool, nearest: np.ndarray, text: str, ids: tuple[int, ...], 
         if candidates and rng.random() < KEEP:
             digits.append((label, pool.points[int(rng.choice(candidates))]))
     return hand_from_digits(digits, count)
+
+
+def random_hand(pool, text: str, rng: np.random.Generator, count: int = HAND_POINTS) -> Hand:
+    """A hand for writing ``text`` unprimed: per digit class of the text, one random digit of ``pool`` (a
+    :class:`.numbers.TrajectoryPool`; :func:`.writing.synthesize` gives the handwritten-MNIST training
+    digits), the kind of hand a resembling-trained network saw with its MNIST numbers."""
+    labels = sorted({int(char) for char in text if char in DIGITS})
+    return hand_from_digits([(label, pool.points[int(rng.choice(pool.members(label)))]) for label in labels], count)
 
 
 def feature_size(count: int) -> int:

@@ -353,7 +353,7 @@ def check_request(texts, bias, prime, points_per_character, alphabet) -> tuple[l
 
 
 def sample(model: SynthesisNetwork, texts: str | Sequence[str], *, bias: float = 0.0, seed: int = 0,
-           prime: tuple[str, np.ndarray] | None = None, hand: Hand | None = None,
+           prime: tuple[str, np.ndarray] | None = None, hand: Hand | Sequence[Hand | None] | None = None,
            points_per_character: int = 60) -> list[Sample]:
     """Write each of ``texts`` (one string or several, written as one batch) with ``model``.
 
@@ -362,8 +362,8 @@ def sample(model: SynthesisNetwork, texts: str | Sequence[str], *, bias: float =
     of a hand in the training data's normalised offsets; the network reads it first, with
     ``text`` put before each target text (include a separating space in it if the hand's samples
     have one), and writes on from its last point: the first offset returned is relative to it.
-    ``hand``: how the hand draws each digit (:class:`.hands.Hand`; only for a network with
-    ``hand_points``), read with every character, the priming text's too.
+    ``hand``: how the hand draws each digit (:class:`.hands.Hand`, or one per text; only for a network
+    with ``hand_points``), read with every character, the priming text's too.
     Writing stops when the window has passed the last character (:func:`past_end`) or after
     ``points_per_character`` points per character of the target text.
     """
@@ -403,19 +403,23 @@ def sample(model: SynthesisNetwork, texts: str | Sequence[str], *, bias: float =
     return samples
 
 
-def hand_features(model: SynthesisNetwork, texts: Sequence[str], hand: Hand | None, width: int,
-                  device: torch.device | str = "cpu") -> torch.Tensor | None:
-    """``(B, width, F)`` features of ``hand`` for each of ``texts`` (padded with zeros to ``width`` characters),
-    None for a network without a hand; a hand given to such a network is a ``UserError``."""
+def hand_features(model: SynthesisNetwork, texts: Sequence[str], hand: Hand | Sequence[Hand | None] | None,
+                  width: int, device: torch.device | str = "cpu") -> torch.Tensor | None:
+    """``(B, width, F)`` features of ``hand`` (one for every text, or a sequence of one per text) for each of
+    ``texts`` (padded with zeros to ``width`` characters), None for a network without a hand; a hand given
+    to such a network is a ``UserError``."""
     points = model.config.hand_points
+    hands = list(hand) if isinstance(hand, (list, tuple)) else [hand] * len(texts)
+    if len(hands) != len(texts):
+        raise ValueError(f"{len(hands)} hands for {len(texts)} texts")
     if not points:
-        if hand is not None:
+        if any(h is not None for h in hands):
             raise UserError("this synthesis network was trained without hands, so it cannot take one",
                             "prime it without a hand, or use a network trained with hand_points", "hand")
         return None
     rows = np.zeros((len(texts), width, feature_size(points)), np.float32)
-    for row, text in enumerate(texts):
-        rows[row, :len(text)] = character_features(text, hand, points)
+    for row, (text, text_hand) in enumerate(zip(texts, hands)):
+        rows[row, :len(text)] = character_features(text, text_hand, points)
     return torch.from_numpy(rows).to(device)
 
 

@@ -37,9 +37,9 @@ from ..errors import UserError
 from ..paths import WEIGHTS_DIR
 from ..strokes import from_offsets, stroke_bounds
 from ..write import MARGIN, Writing
-from .hands import hand_from_digits, written_digits
+from .hands import hand_from_digits, random_hand, written_digits
 from .model import check_request, load_synthesis, sample
-from .numbers import ALPHABET, OFFSET_STD, encode, number_by_writer, to_model_offsets
+from .numbers import ALPHABET, OFFSET_STD, encode, mnist_pool, number_by_writer, to_model_offsets
 
 NAME = "synthesis"
 SHIPPED = WEIGHTS_DIR / f"{NAME}.safetensors"
@@ -140,19 +140,26 @@ def synthesize(texts: str | Sequence[str], model=None, *, bias: float = 1.0, see
 
     ``bias``: 0 samples the learned distribution, higher is neater (1 is a good default). The same
     ``seed`` and arguments give the same writings. ``prime``: continue in that hand (and, for a network
-    trained with hands, follow its digits' shapes).
+    trained with hands, follow its digits' shapes); without one, a network trained with hands is shown a
+    random handwritten-MNIST hand for each text (:func:`.hands.random_hand`, drawn with ``seed``).
     """
     texts = check_texts(texts, bias, prime)
     model = load_synthesizer() if model is None else model
     points = model.config.hand_points
-    hand = hand_from_digits(list(prime.digits), points) if prime is not None and points and prime.digits else None
+    if not points:
+        hands = [None] * len(texts)
+    elif prime is None:   # a random handwritten-MNIST hand per text, drawn in text order whatever the batches
+        rng = np.random.default_rng(seed)
+        hands = [random_hand(mnist_pool("train"), text, rng, points) for text in texts]
+    else:
+        hands = [hand_from_digits(list(prime.digits), points) if prime.digits else None] * len(texts)
     # The prime's offsets start at the frame's origin, so its last point is their sum.
     start = np.zeros(2, np.float32) if prime is None else prime.offsets[:, :2].sum(0) * OFFSET_STD
     writings = []
     with tqdm(total=len(texts), desc="synthesize", unit="text", disable=None if progress else True) as bar:
         for batch, begin in enumerate(range(0, len(texts), batch_size)):
             part = texts[begin:begin + batch_size]
-            for drawn in sample(model, part, bias=bias, seed=seed + batch, hand=hand,
+            for drawn in sample(model, part, bias=bias, seed=seed + batch, hand=hands[begin:begin + batch_size],
                                 prime=None if prime is None else (prime.text, prime.offsets)):
                 writings.append(_writing(drawn.text, drawn.offsets, drawn.alignment, start))
             bar.update(len(part))

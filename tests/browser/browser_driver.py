@@ -107,8 +107,12 @@ class WebDriver:
                 raise TimeoutError(f"timed out waiting for: {source}")
             time.sleep(0.1)
 
-    def screenshot(self) -> bytes:
-        """The visible page as PNG bytes."""
+    def screenshot(self, whole_page: bool = False) -> bytes:
+        """The visible page as PNG bytes; ``whole_page``: first make the window as tall as the page."""
+        if whole_page:
+            height = self.script("return document.documentElement.scrollHeight")
+            width = self.script("return window.outerWidth")
+            self.command("POST", "/window/rect", {"width": width, "height": height + 200})   # + the window frame
         return base64.b64decode(self.command("GET", "/screenshot"))
 
     def __enter__(self) -> "WebDriver":

@@ -3,7 +3,7 @@ prime and watch a number synthesised.
 
 Needs Debian's browser (``apt-get install -y chromium chromium-driver``); skipped without it,
 except where ``MNIST_HANDWRITING_REQUIRE_BROWSER`` is set (CI), where its absence is an error.
-Set ``MNIST_HANDWRITING_SCREENSHOT=docs/figures/serve-page.png`` to save a screenshot.
+Set ``MNIST_HANDWRITING_SCREENSHOT=docs/figures/serve-page.png`` to save a screenshot of the whole page.
 """
 
 from __future__ import annotations
@@ -74,15 +74,16 @@ def test_draw_a_stroke_and_watch_it_written(page_url):
             browser.script("document.getElementById('write-form').requestSubmit()")
             browser.wait_for("const s = document.getElementById('writing').dataset.state;"
                              "return s === 'done' || document.getElementById('message').textContent !== ''")
-            # The shipped synthesis network writes the panel's default number, unprimed.
-            browser.script("document.getElementById('synthesize-form').requestSubmit()")
+            # The shipped synthesis network writes the panel's default number in development writer 27's hand.
+            browser.script("document.getElementById('synthesize-hand').value = '27';"
+                           "document.getElementById('synthesize-form').requestSubmit()")
             browser.wait_for("return document.getElementById('synthesis').dataset.state === 'done'"
                              " || document.getElementById('message').textContent !== ''", timeout=60)
             browser.wait_for("return [...document.querySelectorAll('#gallery canvas')]"
                              ".every(c => c.dataset.state === 'done') || document.getElementById('gallery')"
                              ".textContent !== ''")
             with open(screenshot, "wb") as out:
-                out.write(browser.screenshot())
+                out.write(browser.screenshot(whole_page=True))
 
 
 @pytest.fixture()

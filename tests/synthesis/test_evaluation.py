@@ -29,3 +29,13 @@ def test_the_identifier_recognises_real_writers_from_their_other_digits(data_dir
 def test_diversity_falls_with_the_bias(trained):
     texts = ["0", "12", "301"]
     assert ev.diversity(trained, texts, bias=50.0) < 0.5 * ev.diversity(trained, texts, bias=0.0)
+
+
+def test_misread_by_character_counts_the_misread_texts_containing_each_character():
+    from mnist_handwriting.synthesis.evaluation import misread_by_character
+
+    texts = ["1+2", "3+3", "45", "6-7"]
+    reads = ["1-2", "3-3", "45", "6-1"]            # "45" is read right, so its characters count nowhere
+    assert misread_by_character(reads, texts) == {"+": 2, "-": 1, "1": 1, "2": 1, "3": 1, "6": 1, "7": 1}
+    assert list(misread_by_character(reads, texts))[0] == "+"
+    assert misread_by_character(texts, texts) == {}

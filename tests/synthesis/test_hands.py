@@ -9,10 +9,10 @@ import torch
 
 from mnist_handwriting.errors import UserError
 from mnist_handwriting.synthesis.hands import (HAND_POINTS, Hand, character_features, digit_shape, feature_size,
-                                               hand_from_digits, hand_from_writing, resembling_hand, resembling_rows,
-                                               unit_box, written_digits)
+                                               hand_from_digits, hand_from_writing, random_hand, resembling_hand,
+                                               resembling_rows, unit_box, written_digits)
 from mnist_handwriting.synthesis.numbers import TrajectoryPool
-from mnist_handwriting.synthesis.model import SynthesisConfig, SynthesisNetwork, encode_batch, sample
+from mnist_handwriting.synthesis.model import SynthesisConfig, SynthesisNetwork, encode_batch, hand_features, sample
 from mnist_handwriting.synthesis.training import collate
 from mnist_handwriting.synthesis.writing import prime_from_writer, synthesize
 from mnist_handwriting.write import Writing
@@ -178,3 +178,46 @@ def test_a_resembling_hand_shows_a_near_digit_of_each_written_class_never_one_wr
             np.testing.assert_allclose(hand.shapes[7], digit_shape(pool.points[4], 2))
         shown += [hand.present[1], hand.present[7]]
     assert 0.6 < np.mean(shown) < 0.95                                 # KEEP = 0.8 of the classes
+
+
+def test_a_random_hand_shows_one_pool_digit_of_each_class_of_the_text():
+    pool = pool_of([(1, [0, 0, 0, 2]), (1, [5, 1, 9, 9]), (7, [0, 0, 1, 0]), (3, [0, 0, 2, 2])])
+    chosen = set()
+    for seed in range(30):
+        hand = random_hand(pool, "17-1", np.random.default_rng(seed), count=2)
+        assert hand.present.tolist() == [i in (1, 7) for i in range(10)]          # every class of the text, no other
+        np.testing.assert_allclose(hand.shapes[7], digit_shape(pool.points[2], 2))
+        chosen.add(next(row for row in (0, 1) if np.allclose(hand.shapes[1], digit_shape(pool.points[row], 2))))
+    assert chosen == {0, 1}                                                        # either 1, at random
+
+
+def test_hand_features_take_one_hand_per_text():
+    model = tiny_hand_network()
+    rng = np.random.default_rng(0)
+    hand = Hand(rng.random((10, 4, 3), dtype=np.float32), np.ones(10, bool))
+    rows = hand_features(model, ["12", "3"], [hand, None], 3).numpy()
+    np.testing.assert_allclose(rows[0, :2], character_features("12", hand, 4))
+    assert not rows[0, 2].any() and not rows[1].any()
+    np.testing.assert_array_equal(hand_features(model, ["12", "3"], hand, 2).numpy()[1, 0],
+                                  character_features("3", hand, 4)[0])            # one hand for every text
+    with pytest.raises(ValueError, match="1 hands for 2 texts"):
+        hand_features(model, ["12", "3"], [hand], 3)
+
+
+def test_unprimed_a_hand_network_writes_each_text_in_a_random_mnist_hand_the_same_for_any_batch_size(monkeypatch):
+    import mnist_handwriting.synthesis.writing as writing
+
+    model = tiny_hand_network()
+    shown = []
+    real_sample = writing.sample
+    monkeypatch.setattr(writing, "sample", lambda *args, hand, **kw: shown.append(hand) or real_sample(*args, hand=hand, **kw))
+    texts = ["12", "12", "305"]
+    one = synthesize(texts, model, bias=2.0, seed=3, batch_size=1)
+    hands = [h for batch in shown for h in batch]
+    assert all(h is not None and h.present.tolist() == [str(i) in t for i in range(10)] for h, t in zip(hands, texts))
+    assert not np.allclose(hands[0].shapes[1], hands[1].shapes[1])                # the same text, two hands
+    shown.clear()
+    together = synthesize(texts, model, bias=2.0, seed=3, batch_size=3)
+    for h, again in zip(hands, shown[0]):
+        np.testing.assert_array_equal(h.shapes, again.shapes)
+    assert len(one[0].points) and len(together[0].points)

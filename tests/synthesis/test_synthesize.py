@@ -18,7 +18,7 @@ from mnist_handwriting.write import MARGIN
 from synthesis_toy import TINY, toy_samples
 
 CER_BOUND = 0.03
-"""The issue's bound on the CER of synthesised numbers at bias 1 (the shipped network: 0.16% on 200 numbers)."""
+"""The issue's bound on the CER of synthesised numbers at bias 1 (the shipped network: 1.21% on 1,000 numbers)."""
 
 
 
@@ -142,13 +142,13 @@ def test_the_shipped_network_writes_numbers_the_shipped_reader_reads():
 
 def test_the_shipped_network_primed_with_a_writer_writes_in_that_hand_above_chance(data_dir, cache_dir):
     """Primed with each development writer (never trained on), the shipped network's digits go to the priming
-    writer far more often than chance (1 in 6; RESULTS: 33% of 5,588 digits at bias 1, every row's largest
+    writer far more often than chance (1 in 6; RESULTS: 58.9% of 5,588 digits at bias 1, every row's largest
     count on the diagonal); a small version of that measurement."""
     from mnist_handwriting.synthesis.evaluation import style_confusion
     from mnist_handwriting.synthesis.writing import load_synthesizer
 
     style = style_confusion(load_synthesizer(), 10, bias=1.0, seed=1, data_dir=data_dir, cache_dir=cache_dir)
-    assert style["digits"] > 250 and style["accuracy"] > 0.25
+    assert style["digits"] > 250 and style["accuracy"] > 0.45
 
 
 def test_stroke_alignment_gives_each_stroke_to_the_character_most_of_its_points_were_written_for():
