@@ -14,7 +14,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "synthesize", help="write any number with the handwriting-synthesis network, in a chosen hand",
         description="Write TEXT (digits, spaces and . , - + / :, at most 100 characters) with the trained synthesis "
                     "network: one pen trajectory in one hand, the digits joined as the network learned from "
-                    "handwritten MNIST and pendigits numbers. --prime or --writer makes it continue in that hand. "
+                    "handwritten MNIST and pendigits numbers. --prime or --writer makes it continue in that hand; "
+                    "without either, each number is written in a random handwritten-MNIST hand (set by --seed). "
                     "The output has the same formats and coordinate convention as `write` (x right, y down, "
                     "1.0 = 28 px, y in [0, 1]); a GIF shows the pen moving. With --count N: N samples of TEXT, or "
                     "without TEXT N random numbers, into one numbers .npz (points, offsets, texts, widths).")

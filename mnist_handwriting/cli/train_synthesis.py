@@ -41,9 +41,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--hidden", type=int, help="units per layer (default: 256)")
     parser.add_argument("--mixtures", type=int, help="output mixture components (default: 20)")
     parser.add_argument("--hand-points", type=int, metavar="P",
-                        help="points of each digit shape of the hand the network is shown while it writes (a "
-                             "number by one pendigits writer: that writer's other digits); 0: no hand, priming "
-                             "only (default: synthesis.hands.HAND_POINTS, 12)")
+                        help="points of each digit shape of the hand the network is shown while it writes (which "
+                             "digits: --hands); 0: no hand, priming only (default: synthesis.hands.HAND_POINTS, 12)")
     parser.add_argument("--hands", choices=("resembling", "writer"), default="resembling",
                         help="the training hand's example of each class: one of the 3 digits nearest in shape to the "
                              "number's own (of the same pendigits writer, or of all handwritten-MNIST training "

@@ -20,7 +20,8 @@ The network reads it first and writes on in that hand (Graves 2013, section 5.5)
 trained with hands (:mod:`.hands`) is also shown, for every digit it writes, the prime's own
 example of that digit. :func:`prime_from_writer` writes the ten digits, shuffled, with a pendigits
 writer's own digits; :func:`prime_from_writing` takes any written number (from ``write``,
-``synthesize`` or a numbers file; its digits are cut out by its spans).
+``synthesize`` or a numbers file; its digits are cut out by its spans). Unprimed, a network trained
+with hands writes each text in a random handwritten-MNIST hand (:func:`.hands.random_hand`).
 """
 
 from __future__ import annotations
