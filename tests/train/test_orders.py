@@ -81,7 +81,10 @@ def test_by_order_the_named_proposal_takes_the_trajectory():
 
 
 def test_a_five_with_two_drawing_orders_gets_two_proposals_with_even_odds():
-    trainer = proposals_trainer()
+    # The preset's pen weight (0.1) left the bar-last proposal between the two orders (8 px from its own) on a
+    # Zen 5 for seeds 0-3, while it learned it on an Intel Xeon; at 0.02 both proposals come within 0.7 px of
+    # their orders there for seeds 0-5.
+    trainer = proposals_trainer("paired.pen_weight=0.02")
     batch = two_order_fives(12)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)   # 300 steps of tiny matrices: one thread is fastest, and steady on a busy machine
@@ -94,7 +97,7 @@ def test_a_five_with_two_drawing_orders_gets_two_proposals_with_even_odds():
     drawn = points[0].numpy()
     distance = np.array([[ldtw(drawn[k], five(order == 0)) for order in (0, 1)] for k in (0, 1)])
     assert distance[0, 0] < 1.5 and distance[0, 0] < distance[0, 1] / 2, distance   # px: bar first, proposal 0
-    assert distance[1, 1] < distance[1, 0], distance                                 # bar last, proposal 1
+    assert distance[1, 1] < 1.5 and distance[1, 1] < distance[1, 0] / 2, distance   # bar last, proposal 1
     starts = drawn[:, 0, :2] * 28
     assert np.abs(starts[0] - np.array(BAR[0]) * 28).max() < 2.5, starts   # at the bar's right end
     assert np.abs(starts[1] - np.array(BODY[0]) * 28).max() < 2.5, starts  # at the stem's top
