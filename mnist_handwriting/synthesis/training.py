@@ -180,12 +180,17 @@ def parts(sample: tuple) -> tuple[str, np.ndarray, Hand | None]:
     return (*sample, None) if len(sample) == 2 else tuple(sample)
 
 
-def collate(samples: Sequence[tuple], alphabet: str = ALPHABET, hand_points: int = 0) -> Batch:
+def collate(samples: Sequence[tuple], alphabet: str = ALPHABET, hand_points: int = 0, checked: bool = False) -> Batch:
     """Pad ``(text, offsets: (T, 3))`` pairs or ``(text, offsets, hand)`` triples into a :class:`Batch` (on the
-    CPU); with ``hand_points``, each hand's features (:func:`.hands.character_features`, zeros without one)."""
-    samples = [parts(sample) for sample in samples]
-    offsets = [check_sample(text, value, index, alphabet, hand=hand)
-               for index, (text, value, hand) in enumerate(samples)]
+    CPU); with ``hand_points``, each hand's features (:func:`.hands.character_features`, zeros without one).
+    ``checked``: the samples are ``(text, float32 offsets, hand)`` triples already checked
+    (:func:`train_synthesis` checks its samples once), so :func:`check_sample` is not run again."""
+    samples = samples if checked else [parts(sample) for sample in samples]
+    if checked:
+        offsets = [value for _, value, _ in samples]
+    else:
+        offsets = [check_sample(text, value, index, alphabet, hand=hand)
+                   for index, (text, value, hand) in enumerate(samples)]
     steps = max(len(value) for value in offsets)
     targets = np.zeros((len(offsets), steps, 3), np.float32)
     mask = np.zeros((len(offsets), steps), bool)
@@ -283,10 +288,11 @@ def train_synthesis(samples: Iterable[tuple[str, np.ndarray]], config: TrainConf
         config = dataclasses.replace(TrainConfig.from_dict(saved["config"]), max_steps=config.max_steps,
                                      max_seconds=config.max_seconds)
     config.validate()
-    for what, pairs in (("training sample", samples), ("validation sample", validation)):
-        for index, sample in enumerate(pairs):
-            text, offsets, hand = parts(sample)
-            check_sample(text, offsets, index, config.model.alphabet, what, hand)
+    def checked_samples(pairs: list, what: str) -> list[tuple[str, np.ndarray, Hand | None]]:
+        return [(text, check_sample(text, offsets, index, config.model.alphabet, what, hand), hand)
+                for index, (text, offsets, hand) in enumerate(map(parts, pairs))]
+
+    samples, validation = checked_samples(samples, "training sample"), checked_samples(validation, "validation sample")
     out_dir.mkdir(parents=True, exist_ok=True)
     with atomic_write(out_dir / CONFIG_FILE) as temp:
         temp.write_text(json.dumps({"config": dataclasses.asdict(config), "command": command}, indent=2) + "\n")
@@ -329,7 +335,8 @@ def train_synthesis(samples: Iterable[tuple[str, np.ndarray]], config: TrainConf
             indices = batches[slot]
             for group in optimizer.param_groups:
                 group["lr"] = learning_rate(config, run_fraction(config, step, time.perf_counter() - started))
-            batch = collate([samples[i] for i in indices], config.model.alphabet, config.model.hand_points).to(device)
+            batch = collate([samples[i] for i in indices], config.model.alphabet, config.model.hand_points,
+                            checked=True).to(device)
             terms = train_step(model, optimizer, batch, config.clip_norm)
             step += 1
             running, seen = running + terms["loss"], seen + 1

@@ -124,3 +124,13 @@ def test_train_synthesis_refuses_bad_settings(tmp_path, changes, match):
 def test_resume_without_a_checkpoint_says_so(tmp_path):
     with pytest.raises(UserError, match="no checkpoint"):
         train_synthesis(toy_samples(4), tiny_run(), tmp_path, resume=True, progress=False)
+
+
+def test_collate_of_checked_samples_skips_the_checks_and_gives_the_same_batch():
+    samples = [("12", np.array([[0.1, 0.2, 0], [0.3, 0.4, 1]], np.float32), None), ("3", np.zeros((1, 3), np.float32), None)]
+    plain, checked = collate(samples), collate(samples, checked=True)
+    for name in ("inputs", "targets", "mask", "text", "text_mask"):
+        torch.testing.assert_close(getattr(checked, name), getattr(plain, name))
+    collate([("", np.zeros((1, 3), np.float32), None)], checked=True)    # no check: an empty text passes
+    with pytest.raises(UserError, match="has no text"):
+        collate([("", np.zeros((1, 3), np.float32), None)])
