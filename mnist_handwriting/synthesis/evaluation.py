@@ -42,9 +42,14 @@ def texts_for(count: int, seed: int) -> list[str]:
     return random_number_texts(count, np.random.default_rng(seed))
 
 
+def read_writings(reader, writings: list[Writing]) -> list[str]:
+    """What the reader reads in each of ``writings``."""
+    return read_trajectories(reader, [w.points for w in writings])
+
+
 def cer_of_writings(reader, writings: list[Writing]) -> float:
     """The reader's CER on ``writings`` against their own texts."""
-    return character_error_rate(read_trajectories(reader, [w.points for w in writings]), [w.text for w in writings])
+    return character_error_rate(read_writings(reader, writings), [w.text for w in writings])
 
 
 def real_cer(reader, count: int, seed: int, data_dir=None, cache_dir=None) -> dict[str, float]:
@@ -58,14 +63,9 @@ def real_cer(reader, count: int, seed: int, data_dir=None, cache_dir=None) -> di
 
 
 def synthesized_reads(model, reader, texts: list[str], bias: float, seed: int = 0, prime=None) -> list[str]:
-    """What the reader reads in each of ``texts`` as ``model`` writes them at ``bias``."""
-    writings = synthesize(texts, model, bias=bias, seed=seed, prime=prime)
-    return read_trajectories(reader, [w.points for w in writings])
-
-
-def synthesized_cer(model, reader, texts: list[str], bias: float, seed: int = 0, prime=None) -> float:
-    """The reader's CER on ``texts`` as ``model`` writes them at ``bias``."""
-    return character_error_rate(synthesized_reads(model, reader, texts, bias, seed, prime), texts)
+    """What the reader reads in each of ``texts`` as ``model`` writes them at ``bias`` (score them with
+    :func:`.reader.character_error_rate` and :func:`misread_by_character`)."""
+    return read_writings(reader, synthesize(texts, model, bias=bias, seed=seed, prime=prime))
 
 
 def misread_by_character(reads: list[str], texts: list[str]) -> dict[str, int]:
@@ -162,6 +162,6 @@ def diversity(model, texts: list[str], bias: float, seed: int = 0) -> float:
     return float(np.mean(distances))
 
 
-__all__ = ["texts_for", "cer_of_writings", "real_cer", "synthesized_reads", "synthesized_cer", "misread_by_character",
+__all__ = ["texts_for", "read_writings", "cer_of_writings", "real_cer", "synthesized_reads", "misread_by_character",
            "References",
            "references", "identify", "confusion", "style_confusion", "diversity", "NEAREST", "PRIME_TEXT"]
