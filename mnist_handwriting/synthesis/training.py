@@ -180,17 +180,22 @@ def parts(sample: tuple) -> tuple[str, np.ndarray, Hand | None]:
     return (*sample, None) if len(sample) == 2 else tuple(sample)
 
 
+def checked_samples(samples: Iterable[tuple], alphabet: str = ALPHABET,
+                    what: str = "training sample") -> list[tuple[str, np.ndarray, Hand | None]]:
+    """``samples`` (pairs or triples, :func:`parts`) as checked ``(text, float32 offsets (T, 3), hand)``
+    triples (:func:`check_sample`; a ``UserError`` names the first bad one)."""
+    return [(text, check_sample(text, offsets, index, alphabet, what, hand), hand)
+            for index, (text, offsets, hand) in enumerate(map(parts, samples))]
+
+
 def collate(samples: Sequence[tuple], alphabet: str = ALPHABET, hand_points: int = 0, checked: bool = False) -> Batch:
     """Pad ``(text, offsets: (T, 3))`` pairs or ``(text, offsets, hand)`` triples into a :class:`Batch` (on the
     CPU); with ``hand_points``, each hand's features (:func:`.hands.character_features`, zeros without one).
     ``checked``: the samples are ``(text, float32 offsets, hand)`` triples already checked
     (:func:`train_synthesis` checks its samples once), so :func:`check_sample` is not run again."""
-    samples = samples if checked else [parts(sample) for sample in samples]
-    if checked:
-        offsets = [value for _, value, _ in samples]
-    else:
-        offsets = [check_sample(text, value, index, alphabet, hand=hand)
-                   for index, (text, value, hand) in enumerate(samples)]
+    if not checked:
+        samples = checked_samples(samples, alphabet)
+    offsets = [value for _, value, _ in samples]
     steps = max(len(value) for value in offsets)
     targets = np.zeros((len(offsets), steps, 3), np.float32)
     mask = np.zeros((len(offsets), steps), bool)
@@ -288,11 +293,8 @@ def train_synthesis(samples: Iterable[tuple[str, np.ndarray]], config: TrainConf
         config = dataclasses.replace(TrainConfig.from_dict(saved["config"]), max_steps=config.max_steps,
                                      max_seconds=config.max_seconds)
     config.validate()
-    def checked_samples(pairs: list, what: str) -> list[tuple[str, np.ndarray, Hand | None]]:
-        return [(text, check_sample(text, offsets, index, config.model.alphabet, what, hand), hand)
-                for index, (text, offsets, hand) in enumerate(map(parts, pairs))]
-
-    samples, validation = checked_samples(samples, "training sample"), checked_samples(validation, "validation sample")
+    samples = checked_samples(samples, config.model.alphabet, "training sample")
+    validation = checked_samples(validation, config.model.alphabet, "validation sample")
     out_dir.mkdir(parents=True, exist_ok=True)
     with atomic_write(out_dir / CONFIG_FILE) as temp:
         temp.write_text(json.dumps({"config": dataclasses.asdict(config), "command": command}, indent=2) + "\n")

@@ -150,8 +150,8 @@ def synthesize(texts: str | Sequence[str], model=None, *, bias: float = 1.0, see
     if not points:
         hands = [None] * len(texts)
     elif prime is None:   # a random handwritten-MNIST hand per text, drawn in text order whatever the batches
-        rng = np.random.default_rng(seed)
-        hands = [random_hand(mnist_pool("train"), text, rng, points) for text in texts]
+        rng, pool = np.random.default_rng(seed), mnist_pool("train")
+        hands = [random_hand(pool, text, rng, points) for text in texts]
     else:
         hands = [hand_from_digits(list(prime.digits), points) if prime.digits else None] * len(texts)
     # The prime's offsets start at the frame's origin, so its last point is their sum.
